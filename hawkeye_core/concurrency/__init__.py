@@ -1,0 +1,1 @@
+"""Concurrency primitives that plugins use instead of building their own."""
