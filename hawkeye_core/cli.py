@@ -1,0 +1,295 @@
+"""The ``hawkeye`` command line.
+
+Errors are one line on stderr and a non-zero exit, never a traceback: 2 for
+usage and configuration errors, 3 when a report could not be written, 130 when
+the run was interrupted (what was found is still written), 70 for a bug in
+HawkEye itself (``-v`` shows its traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from attrs import define
+
+from hawkeye_core._version import __version__
+from hawkeye_core.config import ConfigError, Settings, load_settings
+from hawkeye_core.levels import Level, parse_level_size
+from hawkeye_core.manager import PluginManager, create_plugin_manager
+from hawkeye_core.output import OutputError, plan_outputs, write_outputs
+from hawkeye_core.registry import Registry, RegistryError, collect_registry
+from hawkeye_core.runner import Run
+from hawkeye_core.targets import TargetError, check_sweep_size, expand_targets, parse_target
+
+__all__ = ["cli", "main"]
+
+EXIT_OK, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 2, 3, 70, 130
+
+log = logging.getLogger("hawkeye")
+
+
+@define
+class AppState:
+    """What the root options decided, for the subcommands."""
+
+    verbosity: int = 0
+    config_file: Path | None = None
+    plugins_dir: tuple[Path, ...] = ()
+    warned: bool = False
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Settings from file, environment, the root options and ``overrides``."""
+        if self.plugins_dir:
+            overrides.setdefault("plugins_dir", [str(p) for p in self.plugins_dir])
+        settings, warnings = load_settings(config_file=self.config_file, overrides=overrides)
+        if not self.warned:
+            for warning in warnings:
+                log.warning(warning)
+            self.warned = True
+        return settings
+
+    def plugin_manager(self, settings: Settings) -> PluginManager:
+        pm = create_plugin_manager(settings)
+        for info in pm.failures:
+            log.warning("plugin %s not loaded: %s", info.name, info.error)
+        return pm
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"hawkeye: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _setup_logging(verbosity: int) -> None:
+    level = {-2: logging.CRITICAL, -1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}
+    root = logging.getLogger("hawkeye")
+    root.setLevel(level.get(max(-2, min(verbosity, 2)), logging.DEBUG))
+    if not any(getattr(h, "_hawkeye", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_Formatter())
+        handler._hawkeye = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.propagate = False
+
+
+class HawkeyeGroup(click.Group):
+    """The root group: built-in commands, plus those plugins add through ``hawkeye_commands``."""
+
+    _plugins_loaded = False
+
+    def _load_plugin_commands(self, ctx: click.Context) -> None:
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        state = _state_from(ctx)
+        try:
+            pm = state.plugin_manager(state.settings())
+        except ConfigError:
+            return  # the command itself reports it
+        for impl in reversed(pm.hook.hawkeye_commands.get_hookimpls()):
+            try:
+                impl.function(cli=self)
+            except Exception as exc:
+                log.warning("plugin %s: hawkeye_commands raised %s", impl.plugin_name, exc)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._load_plugin_commands(ctx)
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands(ctx)
+        return super().list_commands(ctx)
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             **extra: Any) -> NoReturn:
+        verbose = _early_verbosity(sys.argv[1:] if args is None else list(args))
+        try:
+            code = super().main(args, prog_name or "hawkeye", standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except click.Abort:
+            click.echo("hawkeye: aborted", err=True)
+            code = EXIT_INTERRUPTED
+        except click.ClickException as exc:
+            click.echo(f"hawkeye: error: {exc.format_message()}", err=True)
+            code = exc.exit_code
+        except (ConfigError, TargetError, RegistryError) as exc:
+            click.echo(f"hawkeye: error: {exc}", err=True)
+            code = EXIT_USAGE
+        except KeyboardInterrupt:
+            click.echo("hawkeye: interrupted", err=True)
+            code = EXIT_INTERRUPTED
+        except Exception as exc:  # a bug in HawkEye: say so in one line
+            if verbose:
+                traceback.print_exc()
+            click.echo(f"hawkeye: internal error: {type(exc).__name__}: {exc} "
+                       "(run with -v for the traceback)", err=True)
+            code = EXIT_INTERNAL
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _early_verbosity(argv: list[str]) -> bool:
+    return any(a == "--verbose" or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in argv)
+
+
+def _state_from(ctx: click.Context) -> AppState:
+    root = ctx.find_root()
+    if isinstance(root.obj, AppState):
+        return root.obj
+    params = root.params
+    state = AppState(
+        verbosity=params.get("verbose", 0) - params.get("quiet", 0),
+        config_file=params.get("config_file"),
+        plugins_dir=tuple(params.get("plugins_dir") or ()),
+    )
+    root.obj = state
+    return state
+
+
+@click.group(cls=HawkeyeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="hawkeye",
+                      message="%(prog)s %(version)s")
+@click.option("-v", "--verbose", count=True, help="More output (-vv for debug).")
+@click.option("-q", "--quiet", count=True, help="Less output.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Settings file (default: ./hawkeye.toml or [tool.hawkeye] in ./pyproject.toml).")
+@click.option("--plugins-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of site plugins (*.py); also HAWKEYE_PLUGINS_DIR.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: int, config_file: Path | None,
+        plugins_dir: tuple[Path, ...]) -> None:
+    """HawkEye finds MCP servers and reports their security risks."""
+    state = _state_from(ctx)
+    _setup_logging(state.verbosity)
+
+
+def _registry(state: AppState, settings: Settings) -> tuple[PluginManager, Registry]:
+    pm = state.plugin_manager(settings)
+    return pm, collect_registry(pm)
+
+
+@cli.command("plugins")
+@click.option("--all", "show_all", is_flag=True, help="Also list plugins that were not loaded.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def plugins_command(ctx: click.Context, show_all: bool, as_json: bool) -> int:
+    """List plugins: distribution, version, and what each registers on which level."""
+    state = _state_from(ctx)
+    pm, registry = _registry(state, state.settings())
+    rows = []
+    for info in sorted(pm.infos.values(), key=lambda i: (not i.builtin, i.name)):
+        if info.status != "loaded" and not show_all:
+            continue
+        registers = [
+            {"kind": e.kind, "name": e.record.name,
+             "level": e.level.label if e.level else "main",
+             **({"format": e.record.format} if e.kind == "reporter" else {})}
+            for e in registry.entries if e.plugin.name == info.name
+        ]
+        rows.append({
+            "name": info.name, "dist": info.dist, "version": info.version, "source": info.source,
+            "builtin": info.builtin, "status": info.status, "error": info.error,
+            "problems": list(info.problems), "registers": registers,
+        })
+    if as_json:
+        click.echo(json.dumps({"plugins": rows}, indent=2))
+        return EXIT_OK
+    if not rows:
+        click.echo("no plugins loaded")
+    for row in rows:
+        origin = f"{row['dist']} {row['version']}".strip() or row["source"]
+        status = "" if row["status"] == "loaded" else f"  [{row['status']}: {row['error']}]"
+        click.echo(f"{row['name']}  ({origin}){status}")
+        for reg in row["registers"]:
+            extra = f" format={reg['format']}" if "format" in reg else ""
+            click.echo(f"    {reg['level']:<5} {reg['kind']:<13} {reg['name']}{extra}")
+        for problem in row["problems"]:
+            click.echo(f"    problem: {problem}")
+    return EXIT_OK
+
+
+def _level_options(values: tuple[str, ...], name: str) -> dict[str, Any]:
+    table: dict[str, Any] = {}
+    for value in values:
+        try:
+            if name == "levels":
+                level, size = parse_level_size(value)
+                table[level.label] = size
+            else:
+                key, sep, seconds = value.partition("=")
+                if not sep:
+                    raise ValueError(f"--deadline takes LEVEL=SECONDS (for example L3=30), not {value!r}")
+                table[Level.parse(key).label] = seconds
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return {name: table} if table else {}
+
+
+@cli.command("scan")
+@click.argument("targets", nargs=-1)
+@click.option("-o", "--output", "outputs", multiple=True, metavar="FILE",
+              help="Write a report; the format follows the extension (repeatable).")
+@click.option("--format", "fmt", metavar="FORMAT", help="Report format on stdout (default: terminal).")
+@click.option("--level", "levels", multiple=True, metavar="LN=SIZE",
+              help="Concurrency of a level, e.g. --level L1=400 (repeatable).")
+@click.option("--deadline", "deadlines", multiple=True, metavar="LN=SECONDS",
+              help="Per-call deadline of a level, e.g. --deadline L3=30 (repeatable).")
+@click.option("--rate", type=click.FloatRange(min=0, min_open=True), help="Global probes per second.")
+@click.option("--host-rate", type=click.FloatRange(min=0, min_open=True), help="Probes per second per host.")
+@click.option("--no-local", is_flag=True, help="Skip local discovery (configs and processes).")
+@click.option("--allow-large", is_flag=True, help=f"Allow sweeps over {65536:,} addresses.")
+@click.pass_context
+def scan_command(ctx: click.Context, targets: tuple[str, ...], outputs: tuple[str, ...],
+                 fmt: str | None, levels: tuple[str, ...], deadlines: tuple[str, ...],
+                 rate: float | None, host_rate: float | None, no_local: bool,
+                 allow_large: bool) -> int:
+    """Scan TARGETS (default: this machine) for MCP servers and judge them.
+
+    TARGETS are addresses, CIDR blocks, hostnames, host:port or http(s) URLs.
+    """
+    state = _state_from(ctx)
+    overrides: dict[str, Any] = {**_level_options(levels, "levels"),
+                                 **_level_options(deadlines, "deadlines")}
+    if rate is not None:
+        overrides["rate"] = rate
+    if host_rate is not None:
+        overrides["host_rate"] = host_rate
+    if no_local:
+        overrides["local"] = False
+    if allow_large:
+        overrides["allow_large"] = True
+    settings = state.settings(**overrides)
+    specs = [parse_target(t) for t in (targets or ("localhost",))]
+    check_sweep_size(specs, allow_large=settings.allow_large)
+    pm, registry = _registry(state, settings)
+    try:
+        plan = plan_outputs(registry, outputs, fmt)
+    except OutputError as exc:
+        raise click.UsageError(str(exc)) from None
+    run = Run(pm, registry, settings, target_specs=[s.spec for s in specs])
+    run_targets = expand_targets(specs, cache=run.cache,
+                                 on_error=lambda message: run.stats.incr("targets_unresolved"))
+    run.set_targets(run_targets)
+    result = run.execute()
+    failed = write_outputs(plan, result)
+    if result.interrupted:
+        click.echo("hawkeye: interrupted; the reports hold what was found", err=True)
+        return EXIT_INTERRUPTED
+    return EXIT_OUTPUT if failed else EXIT_OK
+
+
+def main() -> NoReturn:
+    """Console-script entry point."""
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    cli.main()

@@ -1,0 +1,263 @@
+"""Settings: from a file, then ``HAWKEYE_*`` environment variables, then flags.
+
+Precedence rises in that order. The file is ``--config FILE``, else
+``hawkeye.toml`` in the working directory, else ``[tool.hawkeye]`` in its
+``pyproject.toml``. Unknown keys are rejected with a message naming them;
+``[plugin.NAME]`` tables are free-form options for the plugin ``NAME``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+from attrs import field, frozen
+
+from hawkeye_core.levels import DEFAULT_LEVEL_SIZES, Level, parse_level_size
+
+__all__ = ["ConfigError", "Settings", "load_settings"]
+
+#: Default per-call deadline of each level, in seconds.
+DEFAULT_DEADLINES: Mapping[Level, float] = {
+    Level.SCAN: 900.0,
+    Level.BATCH: 60.0,
+    Level.INTROSPECT: 120.0,
+    Level.ANALYSE: 120.0,
+}
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message names the setting and where it came from."""
+
+
+def _levels(value: Mapping[Level, int]) -> Mapping[Level, int]:
+    merged = dict(DEFAULT_LEVEL_SIZES)
+    merged.update(value)
+    return types.MappingProxyType(merged)
+
+
+def _deadlines(value: Mapping[Level, float]) -> Mapping[Level, float]:
+    merged = dict(DEFAULT_DEADLINES)
+    merged.update(value)
+    return types.MappingProxyType(merged)
+
+
+@frozen(kw_only=True)
+class Settings:
+    """Everything a run is configured with. Frozen; make a new one with ``evolve``."""
+
+    levels: Mapping[Level, int] = field(factory=dict, converter=_levels)
+    deadlines: Mapping[Level, float] = field(factory=dict, converter=_deadlines)
+    rate: float | None = None  # global probes per second (None: unlimited)
+    host_rate: float | None = None  # probes per second to any one host
+    max_memory_percent: float = 90.0  # system memory use above which intake pauses
+    max_rss_mb: float | None = None  # this process's RSS above which intake pauses
+    max_cpu_percent: float | None = None  # system CPU above which intake pauses
+    breaker_threshold: int = 5  # consecutive failures that open a plugin's breaker
+    breaker_reset: float = 30.0  # seconds before an open breaker lets a probe through
+    plugins_dir: tuple[Path, ...] = field(default=(), converter=lambda v: tuple(Path(p) for p in v))
+    load_plugins: tuple[str, ...] | None = None  # allow-list of plugin names
+    disable_plugins: tuple[str, ...] = ()
+    trace_plugins: bool = False
+    local: bool = True  # run host detectors (configs, processes)
+    allow_large: bool = False  # allow sweeps over 65,536 addresses
+    plugin: Mapping[str, Mapping[str, Any]] = field(
+        factory=dict, converter=lambda v: types.MappingProxyType(dict(v))
+    )
+    source: str = ""  # the config file read, if any
+
+    def plugin_options(self, name: str) -> Mapping[str, Any]:
+        """The ``[plugin.NAME]`` table (empty if absent)."""
+        return self.plugin.get(name, types.MappingProxyType({}))
+
+    def evolve(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied."""
+        return attrs.evolve(self, **changes)
+
+
+# -- parsing one source ----------------------------------------------------------------
+def _number(key: str, value: Any, where: str, *, positive: bool = True) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: {key} must be a number, not {value!r}") from None
+    if positive and number <= 0:
+        raise ConfigError(f"{where}: {key} must be greater than 0, not {value!r}")
+    return number
+
+
+def _names(key: str, value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(",")]
+    elif isinstance(value, list | tuple):
+        items = [str(v).strip() for v in value]
+    else:
+        raise ConfigError(f"{where}: {key} must be a list of names, not {value!r}")
+    return tuple(v for v in items if v)
+
+
+def _bool(key: str, value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{where}: {key} must be true or false, not {value!r}")
+
+
+def _level_table(key: str, value: Any, where: str, *, integer: bool) -> dict[Level, Any]:
+    if isinstance(value, str):  # "L1=400,L3=8" from the environment or a flag
+        pairs = [p for p in value.replace(" ", "").split(",") if p]
+        value = dict(p.partition("=")[::2] for p in pairs)
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: {key} must be a table like {{L1 = 400}}, not {value!r}")
+    table: dict[Level, Any] = {}
+    for name, size in value.items():
+        try:
+            if integer:
+                level, number = parse_level_size(f"{name}={size}")
+            else:
+                level, number = Level.parse(str(name)), _number(f"{key}.{name}", size, where)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {key}: {exc}") from None
+        if level is Level.MONITOR and not integer:
+            raise ConfigError(f"{where}: {key}: L5 (monitor) takes no deadline")
+        table[level] = number
+    return table
+
+
+_PARSERS: dict[str, Any] = {
+    "levels": lambda k, v, w: _level_table(k, v, w, integer=True),
+    "deadlines": lambda k, v, w: _level_table(k, v, w, integer=False),
+    "rate": _number,
+    "host_rate": _number,
+    "max_memory_percent": _number,
+    "max_rss_mb": _number,
+    "max_cpu_percent": _number,
+    "breaker_threshold": lambda k, v, w: int(_number(k, v, w)),
+    "breaker_reset": _number,
+    "plugins_dir": lambda k, v, w: tuple(
+        Path(p) for p in (v.split(os.pathsep) if isinstance(v, str) else v) if str(p)
+    ),
+    "load_plugins": _names,
+    "disable_plugins": _names,
+    "trace_plugins": _bool,
+    "local": _bool,
+    "allow_large": _bool,
+}
+
+
+def parse_mapping(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Check and convert one source's keys; unknown keys are a ConfigError."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        norm = key.replace("-", "_")
+        if norm == "plugin":
+            if not isinstance(value, Mapping) or not all(
+                isinstance(v, Mapping) for v in value.values()
+            ):
+                raise ConfigError(f"{where}: [plugin.NAME] entries must be tables")
+            out["plugin"] = {str(k): dict(v) for k, v in value.items()}
+            continue
+        parser = _PARSERS.get(norm)
+        if parser is None:
+            known = ", ".join(sorted([*_PARSERS, "plugin"]))
+            raise ConfigError(f"{where}: unknown setting {key!r} (known settings: {known})")
+        out[norm] = parser(norm, value, where)
+    return out
+
+
+def read_file(path: Path) -> tuple[dict[str, Any], str]:
+    """Read settings from a TOML file (a ``pyproject.toml`` uses ``[tool.hawkeye]``)."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+        data = tomllib.loads(text)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("hawkeye", {})
+    return parse_mapping(data, str(path)), str(path)
+
+
+def find_config_file(cwd: Path) -> Path | None:
+    """``hawkeye.toml`` in ``cwd``, else a ``pyproject.toml`` there with ``[tool.hawkeye]``."""
+    candidate = cwd / "hawkeye.toml"
+    if candidate.is_file():
+        return candidate
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return None  # someone else's broken pyproject is not our config
+        if "hawkeye" in data.get("tool", {}):
+            return pyproject
+    return None
+
+
+#: Environment variables and the setting each sets.
+ENV_VARS = {f"HAWKEYE_{key.upper()}": key for key in _PARSERS}
+
+
+def read_environ(environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """Settings from ``HAWKEYE_*`` variables, and warnings for unknown ones."""
+    data: dict[str, Any] = {}
+    warnings: list[str] = []
+    for name, value in environ.items():
+        if not name.startswith("HAWKEYE_"):
+            continue
+        key = ENV_VARS.get(name)
+        if key is None:
+            if name not in ("HAWKEYE_CONFIG",):
+                warnings.append(f"ignoring unknown environment variable {name}")
+            continue
+        data[key] = value
+    return parse_mapping(data, "environment"), warnings
+
+
+def load_settings(
+    *,
+    config_file: Path | None = None,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> tuple[Settings, list[str]]:
+    """Build the settings: file, then environment, then ``overrides`` (flags).
+
+    Returns the settings and any warnings. Raises :class:`ConfigError`.
+    """
+    environ = os.environ if environ is None else environ
+    merged: dict[str, Any] = {}
+    source = ""
+    if config_file is None and environ.get("HAWKEYE_CONFIG"):
+        config_file = Path(environ["HAWKEYE_CONFIG"])
+    path = config_file or find_config_file(cwd or Path.cwd())
+    if path is not None:
+        from_file, source = read_file(path)
+        _merge(merged, from_file)
+    from_env, warnings = read_environ(environ)
+    _merge(merged, from_env)
+    if overrides:
+        _merge(merged, parse_mapping(overrides, "command line"))
+    return Settings(source=source, **merged), warnings
+
+
+def _merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
+    for key, value in new.items():
+        if key in ("levels", "deadlines") and key in into:
+            into[key] = {**into[key], **value}  # per-level keys merge
+        elif key == "plugin" and key in into:
+            into[key] = {**into[key], **value}
+        else:
+            into[key] = value

@@ -1,0 +1,310 @@
+"""The records that flow through the pipeline.
+
+Plugins exchange frozen, keyword-only ``attrs`` records, never dicts. Each
+record validates itself on construction, so a bad value fails where it is
+made, with a message naming the field. JSON-shaped data a server sent (schemas,
+capabilities) is kept as read-only mappings inside the records.
+
+The flow: :class:`Target` (L1 scanners) -> :class:`Endpoint` (L2 detectors) ->
+:class:`ServerRef` (L3 introspectors) -> :class:`ServerInventory` (L4
+analysers) -> :class:`Finding`; every plugin call also leaves an
+:class:`Outcome`.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+from attrs import field, frozen, validators
+
+__all__ = [
+    "AuthPosture",
+    "Endpoint",
+    "Finding",
+    "Location",
+    "Outcome",
+    "Prompt",
+    "PromptArgument",
+    "Resource",
+    "ResourceTemplate",
+    "ServerInfo",
+    "ServerInventory",
+    "ServerRef",
+    "Severity",
+    "Target",
+    "Tool",
+    "TRANSPORTS",
+]
+
+#: Transports a server reference may name.
+TRANSPORTS = frozenset({"stdio", "sse", "streamable-http", "http", "websocket", "unknown"})
+
+_str = validators.instance_of(str)
+_opt_str = validators.optional(_str)
+
+
+def _freeze(value: Any) -> Any:
+    """A read-only view of JSON-shaped data (mappings frozen, lists as tuples)."""
+    if isinstance(value, Mapping):
+        return types.MappingProxyType({str(k): _freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _frozen_mapping(value: Any) -> Mapping[str, Any]:
+    if value is None:
+        return types.MappingProxyType({})
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected a mapping, got {type(value).__name__}")
+    frozen_value: Mapping[str, Any] = _freeze(value)
+    return frozen_value
+
+
+def _port(instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and not (isinstance(value, int) and 0 < value < 65536):
+        raise ValueError(f"{attribute.name} must be a TCP port (1-65535), not {value!r}")
+
+
+def _confidence(instance: Any, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{attribute.name} must be between 0 and 1, not {value!r}")
+
+
+def _nonempty(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not value:
+        raise ValueError(f"{attribute.name} must not be empty")
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; ordered, so ``severity >= Severity.HIGH`` works."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Read ``high`` (any case) as a severity."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.name.lower() for s in cls)
+            raise ValueError(f"unknown severity {text!r}; expected one of {names}") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+def _severity(value: Severity | str) -> Severity:
+    return value if isinstance(value, Severity) else Severity.parse(value)
+
+
+@frozen(kw_only=True)
+class Target:
+    """Something the user asked to scan: a host or address, maybe a port or URL."""
+
+    spec: str = field(validator=[_str, _nonempty])  # as the user wrote it
+    host: str = field(validator=[_str, _nonempty])
+    port: int | None = field(default=None, validator=_port)
+    url: str | None = field(default=None, validator=_opt_str)
+
+
+@frozen(kw_only=True)
+class Endpoint:
+    """A scanned TCP port (L1 output, L2 input)."""
+
+    host: str = field(validator=[_str, _nonempty])
+    port: int = field(validator=_port)
+    state: str = field(
+        default="open", validator=validators.in_(("open", "closed", "filtered"))
+    )
+    url: str | None = field(default=None, validator=_opt_str)  # when the target named one
+    reason: str = field(default="", validator=_str)  # why it is in this state
+    elapsed: float | None = None  # seconds the probe took
+
+
+@frozen(kw_only=True)
+class ServerRef:
+    """A place an MCP server can be reached: a URL, or a stdio command line.
+
+    Made by L2 detectors (network fingerprinting, client configs, processes);
+    consumed by L3 introspectors.
+    """
+
+    transport: str = field(validator=validators.in_(TRANSPORTS))
+    url: str | None = field(default=None, validator=_opt_str)
+    command: tuple[str, ...] | None = field(default=None, converter=attrs.converters.optional(tuple))
+    env: Mapping[str, str] = field(factory=dict, converter=_frozen_mapping)
+    name: str = field(default="", validator=_str)  # the name a config gives it
+    found_in: str = field(default="", validator=_str)  # config path, pid, or scanned endpoint
+    protocol_version: str | None = field(default=None, validator=_opt_str)
+    server_name: str | None = field(default=None, validator=_opt_str)
+    evidence: tuple[str, ...] = field(default=(), converter=tuple)
+    confidence: float = field(default=1.0, validator=_confidence)
+
+    def __attrs_post_init__(self) -> None:
+        if self.transport == "stdio":
+            if not self.command:
+                raise ValueError("a stdio server reference needs a command")
+        elif self.transport != "unknown" and not self.url:
+            raise ValueError(f"a {self.transport} server reference needs a url")
+
+    @property
+    def key(self) -> str:
+        """Identity of the server, for de-duplication across detectors."""
+        if self.transport == "stdio" and self.command:
+            return "stdio:" + " ".join(self.command)
+        return f"{self.transport}:{self.url or self.name}"
+
+
+@frozen(kw_only=True)
+class ServerInfo:
+    """The ``serverInfo`` an MCP server reports in its initialize result."""
+
+    name: str = field(validator=_str)
+    version: str = field(default="", validator=_str)
+    title: str | None = field(default=None, validator=_opt_str)
+
+
+@frozen(kw_only=True)
+class Tool:
+    """One tool from ``tools/list``."""
+
+    name: str = field(validator=_str)
+    description: str = field(default="", validator=_str)
+    title: str | None = field(default=None, validator=_opt_str)
+    input_schema: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping)
+    output_schema: Mapping[str, Any] | None = field(
+        default=None, converter=attrs.converters.optional(_frozen_mapping)
+    )
+    annotations: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping)
+
+
+@frozen(kw_only=True)
+class Resource:
+    """One resource from ``resources/list``."""
+
+    uri: str = field(validator=_str)
+    name: str = field(default="", validator=_str)
+    description: str = field(default="", validator=_str)
+    mime_type: str | None = field(default=None, validator=_opt_str)
+
+
+@frozen(kw_only=True)
+class ResourceTemplate:
+    """One template from ``resources/templates/list``."""
+
+    uri_template: str = field(validator=_str)
+    name: str = field(default="", validator=_str)
+    description: str = field(default="", validator=_str)
+    mime_type: str | None = field(default=None, validator=_opt_str)
+
+
+@frozen(kw_only=True)
+class PromptArgument:
+    """One argument of a prompt."""
+
+    name: str = field(validator=_str)
+    description: str = field(default="", validator=_str)
+    required: bool = False
+
+
+@frozen(kw_only=True)
+class Prompt:
+    """One prompt from ``prompts/list``."""
+
+    name: str = field(validator=_str)
+    description: str = field(default="", validator=_str)
+    arguments: tuple[PromptArgument, ...] = field(default=(), converter=tuple)
+
+
+@frozen(kw_only=True)
+class AuthPosture:
+    """What a server asks of a client before it answers."""
+
+    required: bool | None = None  # None: not determined
+    status: int | None = None  # HTTP status of the unauthenticated attempt
+    www_authenticate: str | None = field(default=None, validator=_opt_str)
+    resource_metadata: Mapping[str, Any] | None = field(
+        default=None, converter=attrs.converters.optional(_frozen_mapping)
+    )
+    authorization_servers: tuple[str, ...] = field(default=(), converter=tuple)
+
+
+@frozen(kw_only=True)
+class ServerInventory:
+    """Everything one MCP server exposes (L3 output, L4 input)."""
+
+    ref: ServerRef
+    server_info: ServerInfo | None = None
+    protocol_version: str | None = field(default=None, validator=_opt_str)
+    capabilities: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping)
+    instructions: str | None = field(default=None, validator=_opt_str)
+    tools: tuple[Tool, ...] = field(default=(), converter=tuple)
+    resources: tuple[Resource, ...] = field(default=(), converter=tuple)
+    resource_templates: tuple[ResourceTemplate, ...] = field(default=(), converter=tuple)
+    prompts: tuple[Prompt, ...] = field(default=(), converter=tuple)
+    auth: AuthPosture | None = None
+    errors: tuple[str, ...] = field(default=(), converter=tuple)  # per-list problems
+
+
+@frozen(kw_only=True)
+class Location:
+    """Where a finding is: a server and, optionally, what inside it or which file."""
+
+    server: str = field(default="", validator=_str)
+    tool: str | None = field(default=None, validator=_opt_str)
+    prompt: str | None = field(default=None, validator=_opt_str)
+    resource: str | None = field(default=None, validator=_opt_str)
+    file: str | None = field(default=None, validator=_opt_str)
+    line: int | None = None
+
+
+@frozen(kw_only=True)
+class Finding:
+    """A security risk, with the evidence that shows it (L4 output)."""
+
+    rule_id: str = field(validator=[_str, _nonempty])
+    severity: Severity = field(converter=_severity)
+    confidence: float = field(default=1.0, validator=_confidence)
+    title: str = field(validator=[_str, _nonempty])
+    evidence: str = field(default="", validator=_str)
+    location: Location = field(factory=Location)
+    remediation: str = field(default="", validator=_str)
+    cwe: tuple[str, ...] = field(default=(), converter=tuple)
+    owasp_mcp: tuple[str, ...] = field(default=(), converter=tuple)
+    plugin: str = field(default="", validator=_str)  # set by the runner
+
+
+@frozen(kw_only=True)
+class Outcome:
+    """What one plugin call did: when, how long, and how it ended.
+
+    ``status`` is ``ok``, ``error``, ``timeout`` (past its deadline, abandoned),
+    ``skipped`` (its circuit breaker was open) or ``cancelled`` (the run stopped).
+    """
+
+    plugin: str = field(validator=_str)  # "<plugin>:<record name>"
+    kind: str = field(validator=_str)  # scanner, detector, introspector, analyser
+    level: int
+    subject: str = field(default="", validator=_str)  # what it was called on
+    status: str = field(
+        default="ok", validator=validators.in_(("ok", "error", "timeout", "skipped", "cancelled"))
+    )
+    started: float = 0.0  # wall clock (time.time)
+    duration: float = 0.0  # seconds
+    produced: int = 0  # records it emitted that were kept
+    error: str | None = field(default=None, validator=_opt_str)
+    error_type: str | None = field(default=None, validator=_opt_str)
+    thread: str = field(default="", validator=_str)  # the thread that ran it
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"

@@ -1,0 +1,495 @@
+"""The streaming runner: targets flow level to level as results appear.
+
+The runner's thread (the caller's, normally the main thread) owns all state.
+It submits plugin calls to the level pools, and receives what they emit and
+when they end through one queue, so there is no barrier between levels: an
+open port found by L1 reaches an L2 detector while L1 is still scanning.
+
+Submission order favours downstream levels (L4, L3, L2, then L1), so work
+drains before more is taken in. Each level holds at most its size in flight
+(``Backpressure``); new targets wait while the resource monitor says the
+machine is under pressure; calls to a host wait for the host's rate limit; a
+plugin whose calls keep failing is cut off by its circuit breaker. A call past
+its deadline is abandoned and reported. Ctrl-C (or SIGTERM) stops submission,
+abandons what is in flight and returns what was found.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import signal
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+from hawkeye_core._version import __version__
+from hawkeye_core.calls import CallContext, is_async_callable, run_async, run_sync
+from hawkeye_core.concurrency.batch import Backpressure
+from hawkeye_core.concurrency.breaker import BreakerRegistry
+from hawkeye_core.concurrency.cache import TTLCache
+from hawkeye_core.concurrency.counters import Stats
+from hawkeye_core.concurrency.monitor import ResourceLimits, ResourceMonitor
+from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter
+from hawkeye_core.config import Settings
+from hawkeye_core.kinds import Analyser, Detector, Introspector, Scanner
+from hawkeye_core.levels import Level, LevelPools
+from hawkeye_core.manager import PluginManager, _error_line
+from hawkeye_core.records import Endpoint, Finding, Outcome, ServerInventory, ServerRef, Target
+from hawkeye_core.registry import Registered, Registry
+from hawkeye_core.result import ScanResult
+
+__all__ = ["Run"]
+
+log = logging.getLogger("hawkeye.runner")
+
+#: Outcomes kept in a result beyond this many are only counted.
+MAX_KEPT_ERRORS = 10_000
+_LEVEL_ORDER = (Level.ANALYSE, Level.INTROSPECT, Level.BATCH, Level.SCAN)
+
+
+@attrs.define(eq=False)
+class _Job:
+    entry: Registered
+    args: tuple[Any, ...]
+    subject: str
+    host: str | None = None
+
+
+@attrs.define(eq=False)
+class _Call:
+    id: int
+    job: _Job
+    level: Level
+    future: Future[Any]
+    ctx: CallContext
+    permit: Any
+    started: float  # time.time()
+    started_mono: float
+    deadline: float
+    produced: int = 0
+    finished: bool = False
+
+
+class Run:
+    """One run of the pipeline. Lifecycle hooks receive it as ``run``.
+
+    Public attributes: ``scan_id``, ``settings``, ``registry``, ``stats``
+    (counters), ``log``, and the shared primitives ``limiter``, ``breakers``,
+    ``cache`` and ``monitor``. ``cancel()`` may be called from any thread.
+    """
+
+    def __init__(
+        self,
+        pm: PluginManager,
+        registry: Registry,
+        settings: Settings,
+        targets: Iterable[Target] = (),
+        *,
+        target_specs: Iterable[str] = (),
+        monitor: ResourceMonitor | None = None,
+    ) -> None:
+        self.pm = pm
+        self.registry = registry
+        self.settings = settings
+        self.scan_id = uuid.uuid4().hex
+        self.log = log
+        self.stats = Stats()
+        self.target_specs = tuple(target_specs)
+        self.limiter = KeyedRateLimiter(rate=settings.rate, per_key_rate=settings.host_rate)
+        self.breakers = BreakerRegistry(
+            failure_threshold=settings.breaker_threshold, reset_timeout=settings.breaker_reset
+        )
+        self.cache: TTLCache[Any, Any] = TTLCache(max_entries=10_000, max_bytes=64 << 20)
+        max_rss = int(settings.max_rss_mb * 2**20) if settings.max_rss_mb else None
+        self.monitor = monitor or ResourceMonitor(
+            ResourceLimits(
+                max_memory_percent=settings.max_memory_percent,
+                max_process_rss=max_rss,
+                max_cpu_percent=settings.max_cpu_percent,
+            )
+        )
+        self.cancelled = threading.Event()
+        self._targets: Iterator[Target] = iter(targets)
+        self._targets_done = False
+        self._events: queue.SimpleQueue[tuple[str, int, Any]] = queue.SimpleQueue()
+        self._ids = itertools.count(1)
+        self._calls: dict[int, _Call] = {}
+        self._pending: dict[Level, deque[_Job]] = {lv: deque() for lv in _LEVEL_ORDER}
+        self._pools = LevelPools(sizes=settings.levels)
+        self._gates = {lv: Backpressure(settings.levels[lv]) for lv in _LEVEL_ORDER}
+        self._endpoints: dict[tuple[str, int], Endpoint] = {}
+        self._servers: dict[str, ServerRef] = {}
+        self._inventories: list[ServerInventory] = []
+        self._findings: list[Finding] = []
+        self._errors: list[Outcome] = []
+        self._run_analysers_started = False
+        self._wake_at = 0.0
+        self._started = 0.0
+
+    # -- public ------------------------------------------------------------------
+    def set_targets(self, targets: Iterable[Target]) -> None:
+        """Give the run its targets (an iterable, consumed lazily); before ``execute``."""
+        self._targets = iter(targets)
+
+    def cancel(self) -> None:
+        """Ask the run to stop: no new work, in-flight calls abandoned."""
+        self.cancelled.set()
+        self._events.put(("wake", 0, None))
+
+    def execute(self) -> ScanResult:
+        """Run the pipeline to the end (or to Ctrl-C) and return what was found."""
+        self._started = time.time()
+        restore = self._install_signal_handlers()
+        result: ScanResult | None = None
+        try:
+            self.monitor.start()
+            self._call_hook("hawkeye_before_run", run=self)
+            self._loop()
+        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, keep what was found
+            self.cancelled.set()
+        finally:
+            self._stop_all()
+            self.monitor.stop()
+            self._pools.shutdown(cancel=True, timeout=1.0)
+            restore()
+            result = self.result()
+            self._call_hook("hawkeye_after_run", run=self, result=result)
+        return result
+
+    def result(self) -> ScanResult:
+        """What the run has found so far, as a :class:`ScanResult`."""
+        loaded = [i for i in self.pm.infos.values() if i.status == "loaded"]
+        return ScanResult(
+            scan_id=self.scan_id,
+            started=self._started,
+            finished=time.time(),
+            hawkeye_version=__version__,
+            targets=self.target_specs,
+            interrupted=self.cancelled.is_set(),
+            endpoints=sorted(self._endpoints.values(), key=lambda e: (e.host, e.port)),
+            servers=list(self._servers.values()),
+            inventories=self._inventories,
+            findings=self._findings,
+            errors=self._errors,
+            stats=self.stats.snapshot(),
+            plugins=[{"name": i.name, "dist": i.dist, "version": i.version} for i in loaded],
+        )
+
+    # -- the loop ----------------------------------------------------------------
+    def _loop(self) -> None:
+        if self.settings.local:
+            for entry in self.registry.detectors:
+                if entry.record.on == "host":
+                    self._pending[entry.record.effective_level].append(
+                        _Job(entry=entry, args=(), subject="host")
+                    )
+        while not self.cancelled.is_set():
+            self._submit_ready()
+            if not self._calls and not any(self._pending.values()):
+                if not self._targets_done:
+                    self._wait_for_events()  # intake is throttled; wait, then retry
+                    continue
+                if self._start_run_analysers():
+                    continue
+                break
+            self._wait_for_events()
+
+    def _wait_for_events(self) -> None:
+        now = time.monotonic()
+        timeout = 0.5
+        if self._calls:
+            timeout = min(timeout, max(0.0, min(c.deadline for c in self._calls.values()) - now))
+        if self._wake_at > now:
+            timeout = min(timeout, self._wake_at - now)
+        elif self._wake_at:
+            timeout = min(timeout, 0.01)
+        try:
+            event = self._events.get(timeout=timeout)
+        except queue.Empty:
+            event = None
+        while event is not None:
+            self._handle(event)
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                event = None
+        self._expire_deadlines()
+
+    def _submit_ready(self) -> None:
+        self._wake_at = 0.0
+        for level in _LEVEL_ORDER:
+            pending = self._pending[level]
+            for _ in range(len(pending)):
+                if not self._gates[level].acquire(timeout=0):
+                    break
+                job = pending.popleft()
+                if job.host and level in (Level.BATCH, Level.INTROSPECT):
+                    wait = self.limiter.try_acquire(job.host)
+                    if wait > 0:
+                        self._gates[level].release()
+                        pending.append(job)
+                        self.stats.incr("rate_limited")
+                        self._note_wake(wait)
+                        continue
+                self._submit(level, job)
+        self._take_targets()
+
+    def _take_targets(self) -> None:
+        # Targets enter only while L1 has room and the machine is not under
+        # pressure; downstream levels keep draining meanwhile.
+        l1 = self._pending[Level.SCAN]
+        scanners = self.registry.scanners
+        while not self._targets_done and len(l1) < self.settings.levels[Level.SCAN]:
+            if self.monitor.should_throttle():
+                self.stats.incr("throttled")
+                self._note_wake(0.1)
+                return
+            target = next(self._targets, None)
+            if target is None:
+                self._targets_done = True
+                return
+            self.stats.incr("targets")
+            for entry in scanners:
+                if self._accepts(entry, target):
+                    l1.append(_Job(entry=entry, args=(target,), subject=target.spec, host=target.host))
+            while l1 and self._gates[Level.SCAN].acquire(timeout=0):
+                self._submit(Level.SCAN, l1.popleft())
+
+    def _note_wake(self, delay: float) -> None:
+        wake = time.monotonic() + delay
+        self._wake_at = wake if not self._wake_at else min(self._wake_at, wake)
+
+    def _submit(self, level: Level, job: _Job) -> None:
+        entry = job.entry
+        permit = self.breakers.get(entry.key).try_acquire()
+        if permit is None:
+            self._gates[level].release()
+            self.stats.incr("skipped")
+            self._record(job, level, "skipped", time.time(), 0.0, error="circuit breaker open")
+            return
+        call_id = next(self._ids)
+        timeout = entry.record.timeout or self.settings.deadlines[level]
+        now = time.monotonic()
+        ctx = CallContext(
+            record=entry.record,
+            plugin=entry.key,
+            settings=self.settings,
+            options=self.settings.plugin_options(entry.plugin.name),
+            deadline=now + timeout,
+            emit=lambda record, _id=call_id: self._events.put(("emit", _id, record)),
+            run_cancelled=self.cancelled,
+            limiter=self.limiter,
+            breakers=self.breakers,
+            cache=self.cache,
+            monitor=self.monitor,
+        )
+        fn = entry.record.run
+        runner = run_async if is_async_callable(fn) else run_sync
+        try:
+            future = self._pools.submit(level, runner, fn, job.args, ctx)
+        except RuntimeError as exc:  # pools shut down under us
+            self._gates[level].release()
+            permit.failure()
+            self._record(job, level, "cancelled", time.time(), 0.0, error=str(exc))
+            return
+        call = _Call(
+            id=call_id, job=job, level=level, future=future, ctx=ctx, permit=permit,
+            started=time.time(), started_mono=now, deadline=now + timeout,
+        )
+        self._calls[call_id] = call
+        self.stats.incr("calls")
+        future.add_done_callback(lambda _f, _id=call_id: self._events.put(("done", _id, None)))
+
+    # -- events ------------------------------------------------------------------
+    def _handle(self, event: tuple[str, int, Any]) -> None:
+        kind, call_id, payload = event
+        call = self._calls.get(call_id)
+        if call is None or call.finished:
+            return  # late news from an abandoned call
+        if kind == "emit":
+            self._accept(call, payload)
+        elif kind == "done":
+            self._finish(call)
+
+    def _finish(self, call: _Call) -> None:
+        call.finished = True
+        del self._calls[call.id]
+        self._gates[call.level].release()
+        duration = time.monotonic() - call.started_mono
+        exc = call.future.exception() if not call.future.cancelled() else None
+        if exc is None:
+            call.permit.success()
+            self.stats.incr("calls_ok")
+            return
+        call.permit.failure()
+        self.stats.incr("calls_failed")
+        log.warning("%s failed on %s: %s", call.job.entry.key, call.job.subject, exc)
+        self._record(call.job, call.level, "error", call.started, duration,
+                     error=_error_line(exc), error_type=type(exc).__name__,
+                     produced=call.produced)
+
+    def _expire_deadlines(self) -> None:
+        now = time.monotonic()
+        for call in [c for c in self._calls.values() if c.deadline <= now]:
+            self._abandon(call, "timeout", f"no answer within its {call.deadline - call.started_mono:g} s deadline")
+
+    def _abandon(self, call: _Call, status: str, error: str) -> None:
+        call.finished = True
+        call.ctx.abandon()
+        self._pools.abandon(call.level, call.future)
+        del self._calls[call.id]
+        self._gates[call.level].release()
+        if status == "timeout":
+            call.permit.failure()
+            self.stats.incr("timeouts")
+        else:
+            call.permit.cancel()  # the run stopped; the plugin did nothing wrong
+        self._record(call.job, call.level, status, call.started,
+                     time.monotonic() - call.started_mono, error=error, produced=call.produced)
+
+    def _stop_all(self) -> None:
+        for call in list(self._calls.values()):
+            self._abandon(call, "cancelled", "the run was stopped")
+        for pending in self._pending.values():
+            pending.clear()
+
+    def _accept(self, call: _Call, record: Any) -> None:
+        """Take one record a call emitted, and pass it to the next level."""
+        entry = call.job.entry
+        expected = entry.record.produces
+        if not isinstance(record, expected):
+            self.stats.incr("invalid_records")
+            self.pm.problem(entry.plugin.name, f"{entry.key} produced {type(record).__name__}, "
+                            f"expected {expected.__name__}; dropped")
+            return
+        call.produced += 1
+        if isinstance(record, Endpoint):
+            self._on_endpoint(record)
+        elif isinstance(record, ServerRef):
+            self._on_server(record)
+        elif isinstance(record, ServerInventory):
+            self._on_inventory(record)
+        elif isinstance(record, Finding):
+            self._on_finding(attrs.evolve(record, plugin=entry.key))
+
+    def _on_endpoint(self, endpoint: Endpoint) -> None:
+        self.stats.incr(f"endpoints_{endpoint.state}")
+        key = (endpoint.host, endpoint.port)
+        if endpoint.state != "open" or key in self._endpoints:
+            return
+        self._endpoints[key] = endpoint
+        for entry in self.registry.detectors:
+            if entry.record.on == "endpoint" and self._accepts(entry, endpoint):
+                self._queue(entry, (endpoint,), f"{endpoint.host}:{endpoint.port}", endpoint.host)
+
+    def _on_server(self, ref: ServerRef) -> None:
+        if ref.key in self._servers:
+            self.stats.incr("servers_duplicate")
+            return
+        self._servers[ref.key] = ref
+        self.stats.incr("servers")
+        host = urlsplit(ref.url).hostname if ref.url else None
+        for entry in self.registry.introspectors:
+            if ref.transport in entry.record.transports and self._accepts(entry, ref):
+                self._queue(entry, (ref,), ref.key, host)
+
+    def _on_inventory(self, inventory: ServerInventory) -> None:
+        self._inventories.append(inventory)
+        self.stats.incr("inventories")
+        for entry in self.registry.analysers:
+            if entry.record.scope == "server" and self._accepts(entry, inventory):
+                self._queue(entry, (inventory,), inventory.ref.key)
+
+    def _on_finding(self, finding: Finding) -> None:
+        self._findings.append(finding)
+        self.stats.incr("findings")
+        self._call_hook("hawkeye_on_finding", finding=finding, run=self)
+
+    def _start_run_analysers(self) -> bool:
+        if self._run_analysers_started:
+            return False
+        self._run_analysers_started = True
+        inventories = tuple(self._inventories)
+        queued = False
+        for entry in self.registry.analysers:
+            if entry.record.scope == "run" and self._accepts(entry, inventories):
+                self._queue(entry, (inventories,), "run")
+                queued = True
+        return queued
+
+    def _queue(self, entry: Registered, args: tuple[Any, ...], subject: str, host: str | None = None) -> None:
+        self._pending[entry.record.effective_level].append(
+            _Job(entry=entry, args=args, subject=subject, host=host)
+        )
+
+    def _accepts(self, entry: Registered, item: Any) -> bool:
+        accepts = entry.record.accepts
+        if accepts is None:
+            return True
+        try:
+            return bool(accepts(item))
+        except Exception as exc:
+            self.pm.problem(entry.plugin.name, f"{entry.key}.accepts raised {_error_line(exc)}")
+            return False
+
+    # -- outcomes and hooks ------------------------------------------------------
+    def _record(self, job: _Job, level: Level, status: str, started: float, duration: float,
+                **fields: Any) -> None:
+        if len(self._errors) >= MAX_KEPT_ERRORS:
+            self.stats.incr("errors_not_kept")
+            return
+        self._errors.append(Outcome(
+            plugin=job.entry.key, kind=job.entry.kind, level=int(level), subject=job.subject[:500],
+            status=status, started=started, duration=duration,
+            **{k: v for k, v in fields.items() if v is not None},
+        ))
+
+    def _call_hook(self, name: str, **kwargs: Any) -> None:
+        """Call a lifecycle hook one plugin at a time; a failure is reported, not raised."""
+        caller = getattr(self.pm.hook, name)
+        for impl in reversed(caller.get_hookimpls()):
+            if self.settings.trace_plugins:
+                log.info("trace: %s(%s) -> %s", name, ", ".join(kwargs), impl.plugin_name)
+            try:
+                impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
+            except Exception as exc:
+                self.stats.incr("hook_errors")
+                self.pm.problem(impl.plugin_name, f"{name} raised {_error_line(exc)}")
+                if len(self._errors) < MAX_KEPT_ERRORS:
+                    self._errors.append(Outcome(
+                        plugin=impl.plugin_name, kind="hook", level=0, subject=name,
+                        status="error", started=time.time(), error=_error_line(exc),
+                        error_type=type(exc).__name__,
+                    ))
+
+    def _install_signal_handlers(self) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous: dict[int, Any] = {}
+
+        def handler(signum: int, frame: Any) -> None:
+            if self.cancelled.is_set():  # a second Ctrl-C: stop waiting at once
+                raise KeyboardInterrupt
+            log.warning("interrupted: stopping, keeping what was found")
+            self.cancel()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                previous[sig] = signal.signal(sig, handler)
+            except (ValueError, OSError):
+                pass
+
+        def restore() -> None:
+            for sig, old in previous.items():
+                signal.signal(sig, old)
+
+        return restore
