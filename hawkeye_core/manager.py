@@ -93,7 +93,11 @@ class PluginManager(pluggy.PluginManager):
                 impl.function(config=self.settings)
             except Exception as exc:
                 self.unregister(plugin)
-                self._fail(self.infos[name], f"hawkeye_configure raised {_error_line(exc)}")
+                self._fail(
+                    self.infos[name],
+                    f"hawkeye_configure raised {_error_line(exc)}",
+                    replace=True,
+                )
 
     def configure(self) -> None:
         """Give every registered plugin the settings (see ``configure_plugin``)."""
@@ -118,9 +122,13 @@ class PluginManager(pluggy.PluginManager):
         """Plugins that failed to load."""
         return [i for i in self.infos.values() if i.status == "failed"]
 
-    def _fail(self, info: PluginInfo, error: str) -> None:
+    def _fail(self, info: PluginInfo, error: str, *, replace: bool = False) -> None:
         log.warning("plugin %s failed to load: %s", info.name, error)
-        self.record(evolve(info, status="failed", error=error))
+        failed = evolve(info, status="failed", error=error)
+        if replace:
+            self.infos[info.name] = failed
+        else:
+            self.record(failed)
 
     @staticmethod
     def _origin(info: PluginInfo) -> str:

@@ -278,7 +278,7 @@ class BatchProcessor(Generic[I, R]):
                     if not exhausted and self._room(bool(pending), deadline, timeout):
                         grow = completed_since_submit > 0 and not waited_for_room
                         try:
-                            batch = tuple(itertools.islice(source, self._next_size(grow)))
+                            batch = self._cut(source, grow)
                         except BaseException:
                             self._backpressure.release()
                             raise
@@ -322,6 +322,12 @@ class BatchProcessor(Generic[I, R]):
         raise TimeoutError(
             f"batch processing timed out after {timeout} s with {len(pending)} batches pending"
         )
+
+    def _cut(self, source: Iterator[I], grow: bool) -> tuple[I, ...]:
+        # Size the batch only once an item exists: no throttle wait at the very end.
+        for first in source:
+            return (first, *itertools.islice(source, self._next_size(grow) - 1))
+        return ()
 
     def _next_size(self, grow: bool) -> int:
         if self._should_throttle is not None and self._should_throttle():

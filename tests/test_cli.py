@@ -1,0 +1,152 @@
+"""The real ``hawkeye`` command in a subprocess: errors, plugins, scan, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import HAWKEYE, hawkeye
+
+
+def test_version():
+    out = hawkeye("--version")
+    assert out.returncode == 0 and out.stdout.startswith("hawkeye ")
+
+
+def test_plugins_lists_the_builtin_plugins_with_their_levels():
+    out = hawkeye("plugins", "--json")
+    assert out.returncode == 0, out.stderr
+    plugins = {p["name"]: p for p in json.loads(out.stdout)["plugins"]}
+    assert plugins["report_json"]["builtin"] and plugins["report_json"]["dist"] == "hawkeye"
+    assert plugins["report_json"]["registers"] == [
+        {"kind": "reporter", "name": "json", "level": "main", "format": "json"}
+    ]
+    text = hawkeye("plugins").stdout
+    assert "report_terminal  (hawkeye" in text
+
+
+def test_plugins_all_shows_disabled_plugins():
+    out = hawkeye("plugins", "--all", "--json", env={"HAWKEYE_DISABLE_PLUGINS": "report_json"})
+    plugins = {p["name"]: p for p in json.loads(out.stdout)["plugins"]}
+    assert plugins["report_json"]["status"] == "disabled"
+    assert "report_json" not in hawkeye("plugins", env={"HAWKEYE_DISABLE_PLUGINS": "report_json"}).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "files", "message"),
+    [
+        (["scan", "--bogus"], {}, "No such option '--bogus'"),
+        (["--config", "missing.toml", "scan"], {}, "config file not found: missing.toml"),
+        (["scan"], {"hawkeye.toml": "colour = 'red'\n"}, "unknown setting 'colour'"),
+        (["scan", "--level", "L9=4"], {}, "unknown level 'L9'"),
+        (["scan", "--level", "L1"], {}, "--level takes LEVEL=SIZE"),
+        (["scan", "not a host!"], {}, "bad target 'not a host!'"),
+        (["scan", "10.0.0.0/8"], {}, "refusing to sweep 16,777,216 addresses"),
+        (["scan", "-o", "report.xyz"], {}, "cannot tell the format of 'report.xyz'"),
+        (["scan", "--format", "nope"], {}, "unknown format 'nope'"),
+        (["scan", "-o", "no/such/dir/r.json"], {}, "folder 'no/such/dir' does not exist"),
+        (["nosuchcommand"], {}, "No such command 'nosuchcommand'"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_a_usage_exit(tmp_path: Path, args, files, message):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    out = hawkeye(*args, cwd=tmp_path)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("hawkeye: error: ") and message in lines[0]
+
+
+def test_scan_writes_json_and_terminal_reports(tmp_path: Path):
+    out = hawkeye("scan", "--no-local", "127.0.0.1", "-o", "r.json", "--format", "terminal",
+                  cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["scan"]["targets"] == ["127.0.0.1"]
+    assert {"endpoints", "servers", "findings", "errors"} <= set(report)
+    assert "HawkEye" in out.stdout and "\033[" not in out.stdout  # no colour off a TTY
+
+
+SLOW_SCANNER = textwrap.dedent('''
+    import time
+    from pathlib import Path
+    from hawkeye_core import Endpoint, Scanner, hookimpl
+
+    def scan(target, ctx):
+        yield Endpoint(host=target.host, port=4242)
+        Path(ctx.options["marker"]).write_text("found one")
+        while not ctx.stopped:  # a long scan, until Ctrl-C
+            time.sleep(0.05)
+
+    @hookimpl
+    def hawkeye_scanners():
+        yield Scanner(name="slow", run=scan)
+''')
+
+
+def test_ctrl_c_stops_a_real_scan_and_keeps_what_was_found(tmp_path: Path):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "slow.py").write_text(SLOW_SCANNER)
+    marker = tmp_path / "marker"
+    (tmp_path / "hawkeye.toml").write_text(f'[plugin.slow]\nmarker = "{marker}"\n')
+    proc = subprocess.Popen(
+        [*HAWKEYE, "--plugins-dir", str(plugins), "scan", "--no-local", "127.0.0.1",
+         "-o", "partial.json"],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the scanner never started"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    report = json.loads((tmp_path / "partial.json").read_text())
+    assert report["scan"]["interrupted"] is True
+    assert [(e["host"], e["port"]) for e in report["endpoints"]] == [("127.0.0.1", 4242)]
+    assert [e["status"] for e in report["errors"]] == ["cancelled"]
+
+
+def test_an_internal_error_is_one_line_without_traceback(tmp_path: Path):
+    # A reporter that raises is an output failure (exit 3), reported in one line.
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "badreport.py").write_text(textwrap.dedent('''
+        from hawkeye_core import Reporter, hookimpl
+
+        def write(result, stream):
+            raise RuntimeError("disk on fire")
+
+        @hookimpl
+        def hawkeye_reporters():
+            yield Reporter(name="bad", format="bad", extensions=(".bad",), write=write)
+    '''))
+    out = hawkeye("--plugins-dir", str(plugins), "scan", "--no-local", "127.0.0.1",
+                  "-o", "x.bad", "-o", "ok.json", cwd=tmp_path)
+    assert out.returncode == 3
+    assert "Traceback" not in out.stderr
+    assert "could not write the bad report to x.bad: RuntimeError: disk on fire" in out.stderr
+    assert not (tmp_path / "x.bad").exists()  # no half-written file
+    assert json.loads((tmp_path / "ok.json").read_text())["schema_version"] == "1"
+
+
+def test_python_dash_m_runs_the_cli():
+    out = subprocess.run([sys.executable, "-m", "hawkeye_core", "--help"], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0 and "scan" in out.stdout and "plugins" in out.stdout

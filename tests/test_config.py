@@ -1,0 +1,93 @@
+"""Settings: file < environment < flags, unknown keys rejected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hawkeye_core import ConfigError, Level, load_settings
+
+
+def test_defaults_are_the_seed_level_sizes(tmp_path: Path):
+    settings, warnings = load_settings(cwd=tmp_path, environ={})
+    assert dict(settings.levels) == {
+        Level.SCAN: 50, Level.BATCH: 10, Level.INTROSPECT: 5, Level.ANALYSE: 3, Level.MONITOR: 1
+    }
+    assert warnings == [] and settings.source == ""
+
+
+def test_file_then_environment_then_flags_in_rising_precedence(tmp_path: Path):
+    (tmp_path / "hawkeye.toml").write_text(
+        'rate = 100\nhost_rate = 10\nlocal = false\n[levels]\nL1 = 200\nL3 = 7\n'
+        '[plugin.example]\nmax_description = 500\n'
+    )
+    settings, _ = load_settings(
+        cwd=tmp_path,
+        environ={"HAWKEYE_RATE": "50", "HAWKEYE_LEVELS": "L1=300"},
+        overrides={"levels": {"L1": 400}},
+    )
+    assert settings.rate == 50.0  # environment over file
+    assert settings.host_rate == 10.0  # file only
+    assert settings.local is False
+    assert settings.levels[Level.SCAN] == 400  # flag over environment over file
+    assert settings.levels[Level.INTROSPECT] == 7  # per-level keys merge
+    assert settings.levels[Level.BATCH] == 10
+    assert settings.plugin_options("example")["max_description"] == 500
+    assert settings.source.endswith("hawkeye.toml")
+
+
+def test_pyproject_tool_hawkeye_table_is_read(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.hawkeye]\nrate = 7\n')
+    settings, _ = load_settings(cwd=tmp_path, environ={})
+    assert settings.rate == 7.0
+
+
+def test_a_pyproject_without_our_table_is_ignored(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    settings, _ = load_settings(cwd=tmp_path, environ={})
+    assert settings.source == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rat = 5\n", "unknown setting 'rat'"),
+        ("rate = -1\n", "rate must be greater than 0"),
+        ("rate = 'fast'\n", "rate must be a number"),
+        ("[levels]\nL9 = 4\n", "unknown level 'L9'"),
+        ("[levels]\nL1 = 0\n", "at least 1"),
+        ("local = 'maybe'\n", "local must be true or false"),
+        ("rate = [\n", "invalid TOML"),
+    ],
+)
+def test_bad_settings_are_one_clear_error(tmp_path: Path, text: str, message: str):
+    path = tmp_path / "hawkeye.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message) as err:
+        load_settings(cwd=tmp_path, environ={})
+    assert str(path) in str(err.value)
+    assert "\n" not in str(err.value).strip()
+
+
+def test_explicit_config_file_must_exist(tmp_path: Path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(config_file=tmp_path / "nope.toml", environ={})
+
+
+def test_unknown_environment_variables_warn(tmp_path: Path):
+    _, warnings = load_settings(cwd=tmp_path, environ={"HAWKEYE_RATEE": "5"})
+    assert warnings == ["ignoring unknown environment variable HAWKEYE_RATEE"]
+
+
+def test_environment_lists_and_paths(tmp_path: Path):
+    settings, _ = load_settings(cwd=tmp_path, environ={
+        "HAWKEYE_DISABLE_PLUGINS": "a, b",
+        "HAWKEYE_LOAD_PLUGINS": "c",
+        "HAWKEYE_PLUGINS_DIR": f"{tmp_path}/x:{tmp_path}/y",
+        "HAWKEYE_TRACE_PLUGINS": "1",
+    })
+    assert settings.disable_plugins == ("a", "b")
+    assert settings.load_plugins == ("c",)
+    assert settings.plugins_dir == (tmp_path / "x", tmp_path / "y")
+    assert settings.trace_plugins is True
