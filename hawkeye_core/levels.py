@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from hawkeye_core.concurrency.connpool import ConnectionPool, PoolStats
 from hawkeye_core.concurrency.workers import CallAbandoned, WorkerPool
 
 __all__ = [
@@ -108,6 +109,8 @@ class LevelPool:
     ``submit(fn, *args)`` runs ``fn`` on this level whether it is a plain
     function or a coroutine function, and returns a ``concurrent.futures.Future``.
     At most ``size`` sync calls and at most ``size`` async calls run at once.
+    Both sides go through a :class:`ConnectionPool`, which keeps the level's
+    task counts (``stats()``).
     """
 
     def __init__(self, level: Level, size: int | None = None) -> None:
@@ -116,6 +119,10 @@ class LevelPool:
         if self.size < 1:
             raise ValueError(f"{level.label} size must be at least 1, not {self.size}")
         self._workers = WorkerPool(self.size, name=level.thread_prefix)
+        self._sync_tasks = ConnectionPool(name=level.thread_prefix, executor=self._workers)
+        self._async_tasks = ConnectionPool(
+            name=f"{level.thread_prefix}-loop", executor=_LoopExecutor(self)
+        )
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
@@ -127,8 +134,18 @@ class LevelPool:
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         """Run ``fn(*args, **kwargs)`` on this level and return its future."""
         if _is_async(fn):
-            return self._submit_async(fn, args, kwargs)
-        return self._workers.submit(fn, *args, **kwargs)
+            return self._async_tasks.submit(fn, *args, **kwargs)
+        return self._sync_tasks.submit(fn, *args, **kwargs)
+
+    def stats(self) -> PoolStats:
+        """Task counts of the level, sync and async together."""
+        a, b = self._sync_tasks.stats(), self._async_tasks.stats()
+        return PoolStats(
+            total=a.total + b.total,
+            active=a.active + b.active,
+            completed=a.completed + b.completed,
+            failed=a.failed + b.failed,
+        )
 
     def abandon(self, future: Future[Any]) -> bool:
         """Give up on a call: cancel an async task, or abandon a sync thread.
@@ -247,6 +264,16 @@ class LevelPool:
             pass
 
 
+class _LoopExecutor:
+    """Submits coroutine functions to a level's event loop (for its ConnectionPool)."""
+
+    def __init__(self, pool: LevelPool) -> None:
+        self._pool = pool
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self._pool._submit_async(fn, args, kwargs)
+
+
 def _is_async(fn: Callable[..., Any]) -> bool:
     target = fn
     while hasattr(target, "func"):  # functools.partial
@@ -291,6 +318,11 @@ class LevelPools:
     def abandon(self, level: Level, future: Future[Any]) -> bool:
         """Give up on a call made on ``level``."""
         return self.get(level).abandon(future)
+
+    def stats(self) -> dict[Level, PoolStats]:
+        """Task counts of each level used so far."""
+        with self._lock:
+            return {level: pool.stats() for level, pool in self._pools.items()}
 
     def shutdown(self, *, cancel: bool = False, timeout: float | None = 5.0) -> None:
         """Shut every level down (cancelling pending work if ``cancel``)."""

@@ -161,6 +161,9 @@ class Run:
             self.monitor.stop()
             self._pools.shutdown(cancel=True, timeout=1.0)
             restore()
+            for level, counts in self._pools.stats().items():
+                for name in ("completed", "failed"):
+                    self.stats.incr(f"{level.label}_{name}", getattr(counts, name))
             result = self.result()
             self._call_hook("hawkeye_after_run", run=self, result=result)
         return result

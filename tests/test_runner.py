@@ -109,6 +109,9 @@ def test_records_run_on_the_level_their_hookspec_names(listeners):
     assert all(n.startswith("HawkEye-MCP_") for n in threads["introspector"])
     assert all(n.startswith("HawkEye-AI_") for n in threads["analyser"])
     assert result.errors == ()
+    # the level pools' own bookkeeping agrees with what the plugins saw
+    assert (result.stats["L1_completed"], result.stats["L2_completed"],
+            result.stats["L3_completed"], result.stats["L4_completed"]) == (1, 3, 3, 3)
 
 
 def test_async_run_callables_run_on_the_levels_event_loop(listeners):
