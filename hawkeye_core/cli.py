@@ -163,8 +163,10 @@ def _state_from(ctx: click.Context) -> AppState:
 @click.option("-v", "--verbose", count=True, help="More output (-vv for debug).")
 @click.option("-q", "--quiet", count=True, help="Less output.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              is_eager=True,  # read before --help lists the plugins' commands
               help="Settings file (default: ./hawkeye.toml or [tool.hawkeye] in ./pyproject.toml).")
 @click.option("--plugins-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              is_eager=True,
               help="Folder of site plugins (*.py); also HAWKEYE_PLUGINS_DIR.")
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: int, config_file: Path | None,

@@ -150,3 +150,26 @@ def test_python_dash_m_runs_the_cli():
     out = subprocess.run([sys.executable, "-m", "hawkeye_core", "--help"], capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 0 and "scan" in out.stdout and "plugins" in out.stdout
+
+
+def test_plugins_add_commands_through_hawkeye_commands(tmp_path: Path):
+    (tmp_path / "greet.py").write_text(textwrap.dedent('''
+        import click
+        from hawkeye_core import hookimpl
+
+        @click.command("greet")
+        @click.argument("who")
+        def greet(who):
+            """Say hello."""
+            click.echo(f"hello {who}")
+
+        @hookimpl
+        def hawkeye_commands(cli):
+            cli.add_command(greet)
+    '''))
+    out = hawkeye("--plugins-dir", str(tmp_path), "greet", "world")
+    assert (out.returncode, out.stdout) == (0, "hello world\n"), out.stderr
+    listed = hawkeye("--plugins-dir", str(tmp_path), "--help")
+    assert "greet" in listed.stdout
+    env_dir = hawkeye("greet", "env", env={"HAWKEYE_PLUGINS_DIR": str(tmp_path)})
+    assert env_dir.stdout == "hello env\n", env_dir.stderr
