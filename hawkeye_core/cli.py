@@ -111,8 +111,9 @@ class HawkeyeGroup(click.Group):
         self._load_plugin_commands(ctx)
         return super().list_commands(ctx)
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
-             **extra: Any) -> NoReturn:
+    def main(  # type: ignore[override]  # always exits, whatever standalone_mode says
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra: Any
+    ) -> NoReturn:
         verbose = _early_verbosity(sys.argv[1:] if args is None else list(args))
         try:
             code = super().main(args, prog_name or "hawkeye", standalone_mode=False, **extra)
@@ -133,8 +134,11 @@ class HawkeyeGroup(click.Group):
         except Exception as exc:  # a bug in HawkEye: say so in one line
             if verbose:
                 traceback.print_exc()
-            click.echo(f"hawkeye: internal error: {type(exc).__name__}: {exc} "
-                       "(run with -v for the traceback)", err=True)
+            click.echo(
+                f"hawkeye: internal error: {type(exc).__name__}: {exc} "
+                "(run with -v for the traceback)",
+                err=True,
+            )
             code = EXIT_INTERNAL
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
@@ -158,19 +162,31 @@ def _state_from(ctx: click.Context) -> AppState:
 
 
 @click.group(cls=HawkeyeGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="hawkeye",
-                      message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", prog_name="hawkeye", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", count=True, help="More output (-vv for debug).")
 @click.option("-q", "--quiet", count=True, help="Less output.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              is_eager=True,  # read before --help lists the plugins' commands
-              help="Settings file (default: ./hawkeye.toml or [tool.hawkeye] in ./pyproject.toml).")
-@click.option("--plugins-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-              is_eager=True,
-              help="Folder of site plugins (*.py); also HAWKEYE_PLUGINS_DIR.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    is_eager=True,  # read before --help lists the plugins' commands
+    help="Settings file (default: ./hawkeye.toml or [tool.hawkeye] in ./pyproject.toml).",
+)
+@click.option(
+    "--plugins-dir",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    is_eager=True,
+    help="Folder of site plugins (*.py); also HAWKEYE_PLUGINS_DIR.",
+)
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: int, config_file: Path | None,
-        plugins_dir: tuple[Path, ...]) -> None:
+def cli(
+    ctx: click.Context,
+    verbose: int,
+    quiet: int,
+    config_file: Path | None,
+    plugins_dir: tuple[Path, ...],
+) -> None:
     """HawkEye finds MCP servers and reports their security risks."""
     state = _state_from(ctx)
     _setup_logging(state.verbosity)
@@ -189,21 +205,33 @@ def plugins_command(ctx: click.Context, show_all: bool, as_json: bool) -> int:
     """List plugins: distribution, version, and what each registers on which level."""
     state = _state_from(ctx)
     pm, registry = _registry(state, state.settings())
-    rows = []
+    rows: list[dict[str, Any]] = []
     for info in sorted(pm.infos.values(), key=lambda i: (not i.builtin, i.name)):
         if info.status != "loaded" and not show_all:
             continue
         registers = [
-            {"kind": e.kind, "name": e.record.name,
-             "level": e.level.label if e.level else "main",
-             **({"format": e.record.format} if e.kind == "reporter" else {})}
-            for e in registry.entries if e.plugin.name == info.name
+            {
+                "kind": e.kind,
+                "name": e.record.name,
+                "level": e.level.label if e.level else "main",
+                **({"format": e.record.format} if e.kind == "reporter" else {}),
+            }
+            for e in registry.entries
+            if e.plugin.name == info.name
         ]
-        rows.append({
-            "name": info.name, "dist": info.dist, "version": info.version, "source": info.source,
-            "builtin": info.builtin, "status": info.status, "error": info.error,
-            "problems": list(info.problems), "registers": registers,
-        })
+        rows.append(
+            {
+                "name": info.name,
+                "dist": info.dist,
+                "version": info.version,
+                "source": info.source,
+                "builtin": info.builtin,
+                "status": info.status,
+                "error": info.error,
+                "problems": list(info.problems),
+                "registers": registers,
+            }
+        )
     if as_json:
         click.echo(json.dumps({"plugins": rows}, indent=2))
         return EXIT_OK
@@ -231,7 +259,9 @@ def _level_options(values: tuple[str, ...], name: str) -> dict[str, Any]:
             else:
                 key, sep, seconds = value.partition("=")
                 if not sep:
-                    raise ValueError(f"--deadline takes LEVEL=SECONDS (for example L3=30), not {value!r}")
+                    raise ValueError(
+                        f"--deadline takes LEVEL=SECONDS (for example L3=30), not {value!r}"
+                    )
                 table[Level.parse(key).label] = seconds
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
@@ -240,29 +270,61 @@ def _level_options(values: tuple[str, ...], name: str) -> dict[str, Any]:
 
 @cli.command("scan")
 @click.argument("targets", nargs=-1)
-@click.option("-o", "--output", "outputs", multiple=True, metavar="FILE",
-              help="Write a report; the format follows the extension (repeatable).")
-@click.option("--format", "fmt", metavar="FORMAT", help="Report format on stdout (default: terminal).")
-@click.option("--level", "levels", multiple=True, metavar="LN=SIZE",
-              help="Concurrency of a level, e.g. --level L1=400 (repeatable).")
-@click.option("--deadline", "deadlines", multiple=True, metavar="LN=SECONDS",
-              help="Per-call deadline of a level, e.g. --deadline L3=30 (repeatable).")
-@click.option("--rate", type=click.FloatRange(min=0, min_open=True), help="Global probes per second.")
-@click.option("--host-rate", type=click.FloatRange(min=0, min_open=True), help="Probes per second per host.")
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FILE",
+    help="Write a report; the format follows the extension (repeatable).",
+)
+@click.option(
+    "--format", "fmt", metavar="FORMAT", help="Report format on stdout (default: terminal)."
+)
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    metavar="LN=SIZE",
+    help="Concurrency of a level, e.g. --level L1=400 (repeatable).",
+)
+@click.option(
+    "--deadline",
+    "deadlines",
+    multiple=True,
+    metavar="LN=SECONDS",
+    help="Per-call deadline of a level, e.g. --deadline L3=30 (repeatable).",
+)
+@click.option(
+    "--rate", type=click.FloatRange(min=0, min_open=True), help="Global probes per second."
+)
+@click.option(
+    "--host-rate", type=click.FloatRange(min=0, min_open=True), help="Probes per second per host."
+)
 @click.option("--no-local", is_flag=True, help="Skip local discovery (configs and processes).")
 @click.option("--allow-large", is_flag=True, help=f"Allow sweeps over {65536:,} addresses.")
 @click.pass_context
-def scan_command(ctx: click.Context, targets: tuple[str, ...], outputs: tuple[str, ...],
-                 fmt: str | None, levels: tuple[str, ...], deadlines: tuple[str, ...],
-                 rate: float | None, host_rate: float | None, no_local: bool,
-                 allow_large: bool) -> int:
+def scan_command(
+    ctx: click.Context,
+    targets: tuple[str, ...],
+    outputs: tuple[str, ...],
+    fmt: str | None,
+    levels: tuple[str, ...],
+    deadlines: tuple[str, ...],
+    rate: float | None,
+    host_rate: float | None,
+    no_local: bool,
+    allow_large: bool,
+) -> int:
     """Scan TARGETS (default: this machine) for MCP servers and judge them.
 
     TARGETS are addresses, CIDR blocks, hostnames, host:port or http(s) URLs.
     """
     state = _state_from(ctx)
-    overrides: dict[str, Any] = {**_level_options(levels, "levels"),
-                                 **_level_options(deadlines, "deadlines")}
+    overrides: dict[str, Any] = {
+        **_level_options(levels, "levels"),
+        **_level_options(deadlines, "deadlines"),
+    }
     if rate is not None:
         overrides["rate"] = rate
     if host_rate is not None:
@@ -280,8 +342,9 @@ def scan_command(ctx: click.Context, targets: tuple[str, ...], outputs: tuple[st
     except OutputError as exc:
         raise click.UsageError(str(exc)) from None
     run = Run(pm, registry, settings, target_specs=[s.spec for s in specs])
-    run_targets = expand_targets(specs, cache=run.cache,
-                                 on_error=lambda message: run.stats.incr("targets_unresolved"))
+    run_targets = expand_targets(
+        specs, cache=run.cache, on_error=lambda message: _count(run, "targets_unresolved")
+    )
     run.set_targets(run_targets)
     result = run.execute()
     failed = write_outputs(plan, result)
@@ -289,6 +352,10 @@ def scan_command(ctx: click.Context, targets: tuple[str, ...], outputs: tuple[st
         click.echo("hawkeye: interrupted; the reports hold what was found", err=True)
         return EXIT_INTERRUPTED
     return EXIT_OUTPUT if failed else EXIT_OK
+
+
+def _count(run: Run, name: str) -> None:
+    run.stats.incr(name)
 
 
 def main() -> NoReturn:

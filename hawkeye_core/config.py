@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 import types
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,14 @@ def _deadlines(value: Mapping[Level, float]) -> Mapping[Level, float]:
     return types.MappingProxyType(merged)
 
 
+def _paths(value: Iterable[str | Path]) -> tuple[Path, ...]:
+    return tuple(Path(p) for p in value)
+
+
+def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return types.MappingProxyType(dict(value))
+
+
 @frozen(kw_only=True)
 class Settings:
     """Everything a run is configured with. Frozen; make a new one with ``evolve``."""
@@ -60,15 +68,13 @@ class Settings:
     max_cpu_percent: float | None = None  # system CPU above which intake pauses
     breaker_threshold: int = 5  # consecutive failures that open a plugin's breaker
     breaker_reset: float = 30.0  # seconds before an open breaker lets a probe through
-    plugins_dir: tuple[Path, ...] = field(default=(), converter=lambda v: tuple(Path(p) for p in v))
+    plugins_dir: tuple[Path, ...] = field(default=(), converter=_paths)
     load_plugins: tuple[str, ...] | None = None  # allow-list of plugin names
     disable_plugins: tuple[str, ...] = ()
     trace_plugins: bool = False
     local: bool = True  # run host detectors (configs, processes)
     allow_large: bool = False  # allow sweeps over 65,536 addresses
-    plugin: Mapping[str, Mapping[str, Any]] = field(
-        factory=dict, converter=lambda v: types.MappingProxyType(dict(v))
-    )
+    plugin: Mapping[str, Mapping[str, Any]] = field(factory=dict, converter=_read_only)
     source: str = ""  # the config file read, if any
 
     def plugin_options(self, name: str) -> Mapping[str, Any]:
@@ -121,6 +127,7 @@ def _level_table(key: str, value: Any, where: str, *, integer: bool) -> dict[Lev
     table: dict[Level, Any] = {}
     for name, size in value.items():
         try:
+            number: float
             if integer:
                 level, number = parse_level_size(f"{name}={size}")
             else:

@@ -1,3 +1,5 @@
+# mypy: disable-error-code="empty-body"
+# Hookspecs are signatures and documentation; pluggy never runs their bodies.
 """The ``hawkeye_`` hooks.
 
 Registration hooks are plural nouns that yield records; lifecycle hooks are

@@ -26,6 +26,7 @@ from hawkeye_core.records import (
     Finding,
     ServerInventory,
     ServerRef,
+    as_tuple,
 )
 
 __all__ = ["Analyser", "Detector", "Introspector", "Reporter", "Scanner", "WorkRecord"]
@@ -43,7 +44,9 @@ def _name(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 def _callable(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not callable(value):
-        raise TypeError(f"{type(instance).__name__}.{attribute.name} must be callable, not {value!r}")
+        raise TypeError(
+            f"{type(instance).__name__}.{attribute.name} must be callable, not {value!r}"
+        )
 
 
 def _level(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -55,7 +58,9 @@ def _level(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 def _timeout(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and not (isinstance(value, int | float) and value > 0):
-        raise ValueError(f"{type(instance).__name__}.timeout must be a positive number, not {value!r}")
+        raise ValueError(
+            f"{type(instance).__name__}.timeout must be a positive number, not {value!r}"
+        )
 
 
 @frozen(kw_only=True)
@@ -164,7 +169,7 @@ class Reporter:
     name: str = field(validator=_name)
     format: str = field(validator=_name)
     write: Callable[..., None] = field(validator=_callable)
-    extensions: tuple[str, ...] = field(default=(), converter=tuple)
+    extensions: tuple[str, ...] = field(default=(), converter=as_tuple)
     description: str = field(default="", validator=validators.instance_of(str))
     binary: bool = False  # write() takes a binary stream
 

@@ -256,8 +256,8 @@ class LevelPool:
         try:
             if task.cancelled():
                 outer.set_exception(CallAbandoned(f"{self.level.label}: call cancelled"))
-            elif task.exception() is not None:
-                outer.set_exception(task.exception())  # type: ignore[arg-type]
+            elif (error := task.exception()) is not None:
+                outer.set_exception(error)
             else:
                 outer.set_result(task.result())
         except Exception:  # settled concurrently by abandon()
@@ -311,7 +311,9 @@ class LevelPools:
                 pool = self._pools[level] = LevelPool(level, self.sizes.get(level))
             return pool
 
-    def submit(self, level: Level, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+    def submit(
+        self, level: Level, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> Future[Any]:
         """Run ``fn`` on ``level``."""
         return self.get(level).submit(fn, *args, **kwargs)
 

@@ -26,6 +26,7 @@ from attrs import evolve, field, frozen
 from hawkeye_core import hookspecs
 from hawkeye_core._version import __version__
 from hawkeye_core.config import Settings
+from hawkeye_core.records import as_tuple
 
 __all__ = ["PluginInfo", "PluginManager", "create_plugin_manager", "hookimpl"]
 
@@ -49,7 +50,7 @@ class PluginInfo:
     status: str = "loaded"  # "loaded", "disabled" or "failed"
     error: str = ""
     builtin: bool = False  # shipped with the hawkeye distribution
-    problems: tuple[str, ...] = field(default=(), converter=tuple)
+    problems: tuple[str, ...] = field(default=(), converter=as_tuple)
 
 
 class PluginManager(pluggy.PluginManager):
@@ -64,10 +65,14 @@ class PluginManager(pluggy.PluginManager):
 
     def register_plugin(self, plugin: Any, name: str, info: PluginInfo | None = None) -> bool:
         """Register ``plugin`` under ``name``; a failure is recorded, not raised."""
-        info = info or PluginInfo(name=name, source="direct", module=getattr(plugin, "__name__", ""))
+        info = info or PluginInfo(
+            name=name, source="direct", module=getattr(plugin, "__name__", "")
+        )
         if name in self.infos and self.infos[name].status == "loaded":
-            self._fail(info, f"a plugin named {name!r} is already loaded from "
-                       f"{self._origin(self.infos[name])}")
+            self._fail(
+                info,
+                f"a plugin named {name!r} is already loaded from {self._origin(self.infos[name])}",
+            )
             return False
         try:
             self.register(plugin, name=name)
@@ -156,7 +161,9 @@ def _error_line(exc: BaseException) -> str:
 def load_entry_points(pm: PluginManager) -> None:
     """Import and register every plugin of the ``hawkeye`` entry-point group."""
     seen: set[str] = set()
-    for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    for ep in sorted(
+        importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name
+    ):
         dist = ep.dist.name if ep.dist is not None else ""
         version = ep.dist.version if ep.dist is not None else ""
         info = PluginInfo(
@@ -196,7 +203,9 @@ def load_plugins_dir(pm: PluginManager, directory: Path) -> None:
         if path.name.startswith("_"):
             continue
         name = path.stem
-        info = PluginInfo(name=name, source="plugins-dir", path=str(path), module=f"hawkeye_site_{name}")
+        info = PluginInfo(
+            name=name, source="plugins-dir", path=str(path), module=f"hawkeye_site_{name}"
+        )
         reason = _wanted(name, [], pm.settings)
         if reason:
             pm.record(evolve(info, status="disabled", error=reason))

@@ -79,7 +79,7 @@ def write_outputs(plan: Plan, result: ScanResult) -> int:
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
             try:
                 encoding = None if reporter.binary else "utf-8"
-                with open(fd, mode, encoding=encoding, newline=None if encoding else None) as fh:
+                with open(fd, mode, encoding=encoding) as fh:
                     reporter.write(result, fh)
                 os.replace(tmp, path)
             except BaseException:
@@ -89,6 +89,11 @@ def write_outputs(plan: Plan, result: ScanResult) -> int:
         except Exception as exc:
             failed += 1
             where = str(path) if path else "standard output"
-            log.error("could not write the %s report to %s: %s: %s",
-                      reporter.format, where, type(exc).__name__, exc)
+            log.error(
+                "could not write the %s report to %s: %s: %s",
+                reporter.format,
+                where,
+                type(exc).__name__,
+                exc,
+            )
     return failed

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import enum
 import types
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 from attrs import field, frozen, validators
 
 __all__ = [
+    "TRANSPORTS",
     "AuthPosture",
     "Endpoint",
     "Finding",
@@ -37,7 +38,6 @@ __all__ = [
     "Severity",
     "Target",
     "Tool",
-    "TRANSPORTS",
 ]
 
 #: Transports a server reference may name.
@@ -45,6 +45,11 @@ TRANSPORTS = frozenset({"stdio", "sse", "streamable-http", "http", "websocket", 
 
 _str = validators.instance_of(str)
 _opt_str = validators.optional(_str)
+
+
+def as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    """Converter: any iterable (a list, a generator) as a tuple."""
+    return tuple(value)
 
 
 def _freeze(value: Any) -> Any:
@@ -122,9 +127,7 @@ class Endpoint:
 
     host: str = field(validator=[_str, _nonempty])
     port: int = field(validator=_port)
-    state: str = field(
-        default="open", validator=validators.in_(("open", "closed", "filtered"))
-    )
+    state: str = field(default="open", validator=validators.in_(("open", "closed", "filtered")))
     url: str | None = field(default=None, validator=_opt_str)  # when the target named one
     reason: str = field(default="", validator=_str)  # why it is in this state
     elapsed: float | None = None  # seconds the probe took
@@ -140,13 +143,15 @@ class ServerRef:
 
     transport: str = field(validator=validators.in_(TRANSPORTS))
     url: str | None = field(default=None, validator=_opt_str)
-    command: tuple[str, ...] | None = field(default=None, converter=attrs.converters.optional(tuple))
+    command: tuple[str, ...] | None = field(
+        default=None, converter=attrs.converters.optional(tuple)
+    )
     env: Mapping[str, str] = field(factory=dict, converter=_frozen_mapping)
     name: str = field(default="", validator=_str)  # the name a config gives it
     found_in: str = field(default="", validator=_str)  # config path, pid, or scanned endpoint
     protocol_version: str | None = field(default=None, validator=_opt_str)
     server_name: str | None = field(default=None, validator=_opt_str)
-    evidence: tuple[str, ...] = field(default=(), converter=tuple)
+    evidence: tuple[str, ...] = field(default=(), converter=as_tuple)
     confidence: float = field(default=1.0, validator=_confidence)
 
     def __attrs_post_init__(self) -> None:
@@ -222,7 +227,7 @@ class Prompt:
 
     name: str = field(validator=_str)
     description: str = field(default="", validator=_str)
-    arguments: tuple[PromptArgument, ...] = field(default=(), converter=tuple)
+    arguments: tuple[PromptArgument, ...] = field(default=(), converter=as_tuple)
 
 
 @frozen(kw_only=True)
@@ -235,7 +240,7 @@ class AuthPosture:
     resource_metadata: Mapping[str, Any] | None = field(
         default=None, converter=attrs.converters.optional(_frozen_mapping)
     )
-    authorization_servers: tuple[str, ...] = field(default=(), converter=tuple)
+    authorization_servers: tuple[str, ...] = field(default=(), converter=as_tuple)
 
 
 @frozen(kw_only=True)
@@ -247,12 +252,12 @@ class ServerInventory:
     protocol_version: str | None = field(default=None, validator=_opt_str)
     capabilities: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping)
     instructions: str | None = field(default=None, validator=_opt_str)
-    tools: tuple[Tool, ...] = field(default=(), converter=tuple)
-    resources: tuple[Resource, ...] = field(default=(), converter=tuple)
-    resource_templates: tuple[ResourceTemplate, ...] = field(default=(), converter=tuple)
-    prompts: tuple[Prompt, ...] = field(default=(), converter=tuple)
+    tools: tuple[Tool, ...] = field(default=(), converter=as_tuple)
+    resources: tuple[Resource, ...] = field(default=(), converter=as_tuple)
+    resource_templates: tuple[ResourceTemplate, ...] = field(default=(), converter=as_tuple)
+    prompts: tuple[Prompt, ...] = field(default=(), converter=as_tuple)
     auth: AuthPosture | None = None
-    errors: tuple[str, ...] = field(default=(), converter=tuple)  # per-list problems
+    errors: tuple[str, ...] = field(default=(), converter=as_tuple)  # per-list problems
 
 
 @frozen(kw_only=True)
@@ -278,8 +283,8 @@ class Finding:
     evidence: str = field(default="", validator=_str)
     location: Location = field(factory=Location)
     remediation: str = field(default="", validator=_str)
-    cwe: tuple[str, ...] = field(default=(), converter=tuple)
-    owasp_mcp: tuple[str, ...] = field(default=(), converter=tuple)
+    cwe: tuple[str, ...] = field(default=(), converter=as_tuple)
+    owasp_mcp: tuple[str, ...] = field(default=(), converter=as_tuple)
     plugin: str = field(default="", validator=_str)  # set by the runner
 
 

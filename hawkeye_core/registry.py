@@ -24,6 +24,7 @@ from hawkeye_core.kinds import (
 )
 from hawkeye_core.levels import Level
 from hawkeye_core.manager import PluginInfo, PluginManager, _error_line
+from hawkeye_core.records import as_tuple
 
 __all__ = ["Registered", "Registry", "RegistryError", "collect_registry"]
 
@@ -58,8 +59,8 @@ class Registered:
 class Registry:
     """Everything registered for a run, by kind."""
 
-    entries: tuple[Registered, ...] = field(converter=tuple)
-    problems: tuple[str, ...] = field(default=(), converter=tuple)
+    entries: tuple[Registered, ...] = field(converter=as_tuple)
+    problems: tuple[str, ...] = field(default=(), converter=as_tuple)
 
     def of(self, kind: type[Any]) -> list[Registered]:
         """Entries whose record is of type ``kind``."""

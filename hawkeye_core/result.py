@@ -12,9 +12,20 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
-from hawkeye_core.records import Endpoint, Finding, Outcome, ServerInventory, ServerRef
+from hawkeye_core.records import (
+    Endpoint,
+    Finding,
+    Outcome,
+    ServerInventory,
+    ServerRef,
+    as_tuple,
+)
 
 __all__ = ["ScanResult", "to_data"]
+
+
+def _read_only(value: Mapping[str, int]) -> Mapping[str, int]:
+    return types.MappingProxyType(dict(value))
 
 
 @frozen(kw_only=True)
@@ -25,15 +36,15 @@ class ScanResult:
     started: float  # wall clock, seconds since the epoch
     finished: float
     hawkeye_version: str
-    targets: tuple[str, ...] = field(default=(), converter=tuple)  # as the user gave them
+    targets: tuple[str, ...] = field(default=(), converter=as_tuple)  # as the user gave them
     interrupted: bool = False
-    endpoints: tuple[Endpoint, ...] = field(default=(), converter=tuple)  # open ports
-    servers: tuple[ServerRef, ...] = field(default=(), converter=tuple)
-    inventories: tuple[ServerInventory, ...] = field(default=(), converter=tuple)
-    findings: tuple[Finding, ...] = field(default=(), converter=tuple)
-    errors: tuple[Outcome, ...] = field(default=(), converter=tuple)  # calls that did not end ok
-    stats: Mapping[str, int] = field(factory=dict, converter=lambda v: types.MappingProxyType(dict(v)))
-    plugins: tuple[Mapping[str, str], ...] = field(default=(), converter=tuple)
+    endpoints: tuple[Endpoint, ...] = field(default=(), converter=as_tuple)  # open ports
+    servers: tuple[ServerRef, ...] = field(default=(), converter=as_tuple)
+    inventories: tuple[ServerInventory, ...] = field(default=(), converter=as_tuple)
+    findings: tuple[Finding, ...] = field(default=(), converter=as_tuple)
+    errors: tuple[Outcome, ...] = field(default=(), converter=as_tuple)  # calls that did not end ok
+    stats: Mapping[str, int] = field(factory=dict, converter=_read_only)
+    plugins: tuple[Mapping[str, str], ...] = field(default=(), converter=as_tuple)
 
     @property
     def duration(self) -> float:

@@ -16,6 +16,8 @@ abandons what is in flight and returns what was found.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import logging
 import queue
@@ -40,7 +42,6 @@ from hawkeye_core.concurrency.counters import Stats
 from hawkeye_core.concurrency.monitor import ResourceLimits, ResourceMonitor
 from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter
 from hawkeye_core.config import Settings
-from hawkeye_core.kinds import Analyser, Detector, Introspector, Scanner
 from hawkeye_core.levels import Level, LevelPools
 from hawkeye_core.manager import PluginManager, _error_line
 from hawkeye_core.records import Endpoint, Finding, Outcome, ServerInventory, ServerRef, Target
@@ -263,7 +264,9 @@ class Run:
             self.stats.incr("targets")
             for entry in scanners:
                 if self._accepts(entry, target):
-                    l1.append(_Job(entry=entry, args=(target,), subject=target.spec, host=target.host))
+                    l1.append(
+                        _Job(entry=entry, args=(target,), subject=target.spec, host=target.host)
+                    )
             while l1 and self._gates[Level.SCAN].acquire(timeout=0):
                 self._submit(Level.SCAN, l1.popleft())
 
@@ -288,7 +291,7 @@ class Run:
             settings=self.settings,
             options=self.settings.plugin_options(entry.plugin.name),
             deadline=now + timeout,
-            emit=lambda record, _id=call_id: self._events.put(("emit", _id, record)),
+            emit=functools.partial(self._post, "emit", call_id),
             run_cancelled=self.cancelled,
             limiter=self.limiter,
             breakers=self.breakers,
@@ -305,14 +308,27 @@ class Run:
             self._record(job, level, "cancelled", time.time(), 0.0, error=str(exc))
             return
         call = _Call(
-            id=call_id, job=job, level=level, future=future, ctx=ctx, permit=permit,
-            started=time.time(), started_mono=now, deadline=now + timeout,
+            id=call_id,
+            job=job,
+            level=level,
+            future=future,
+            ctx=ctx,
+            permit=permit,
+            started=time.time(),
+            started_mono=now,
+            deadline=now + timeout,
         )
         self._calls[call_id] = call
         self.stats.incr("calls")
-        future.add_done_callback(lambda _f, _id=call_id: self._events.put(("done", _id, None)))
+        future.add_done_callback(functools.partial(self._post_done, call_id))
 
     # -- events ------------------------------------------------------------------
+    def _post(self, kind: str, call_id: int, payload: Any) -> None:
+        self._events.put((kind, call_id, payload))
+
+    def _post_done(self, call_id: int, future: Future[Any]) -> None:
+        self._events.put(("done", call_id, None))
+
     def _handle(self, event: tuple[str, int, Any]) -> None:
         kind, call_id, payload = event
         call = self._calls.get(call_id)
@@ -336,14 +352,25 @@ class Run:
         call.permit.failure()
         self.stats.incr("calls_failed")
         log.warning("%s failed on %s: %s", call.job.entry.key, call.job.subject, exc)
-        self._record(call.job, call.level, "error", call.started, duration,
-                     error=_error_line(exc), error_type=type(exc).__name__,
-                     produced=call.produced)
+        self._record(
+            call.job,
+            call.level,
+            "error",
+            call.started,
+            duration,
+            error=_error_line(exc),
+            error_type=type(exc).__name__,
+            produced=call.produced,
+        )
 
     def _expire_deadlines(self) -> None:
         now = time.monotonic()
         for call in [c for c in self._calls.values() if c.deadline <= now]:
-            self._abandon(call, "timeout", f"no answer within its {call.deadline - call.started_mono:g} s deadline")
+            self._abandon(
+                call,
+                "timeout",
+                f"no answer within its {call.deadline - call.started_mono:g} s deadline",
+            )
 
     def _abandon(self, call: _Call, status: str, error: str) -> None:
         call.finished = True
@@ -356,8 +383,15 @@ class Run:
             self.stats.incr("timeouts")
         else:
             call.permit.cancel()  # the run stopped; the plugin did nothing wrong
-        self._record(call.job, call.level, status, call.started,
-                     time.monotonic() - call.started_mono, error=error, produced=call.produced)
+        self._record(
+            call.job,
+            call.level,
+            status,
+            call.started,
+            time.monotonic() - call.started_mono,
+            error=error,
+            produced=call.produced,
+        )
 
     def _stop_all(self) -> None:
         for call in list(self._calls.values()):
@@ -371,8 +405,11 @@ class Run:
         expected = entry.record.produces
         if not isinstance(record, expected):
             self.stats.incr("invalid_records")
-            self.pm.problem(entry.plugin.name, f"{entry.key} produced {type(record).__name__}, "
-                            f"expected {expected.__name__}; dropped")
+            self.pm.problem(
+                entry.plugin.name,
+                f"{entry.key} produced {type(record).__name__}, "
+                f"expected {expected.__name__}; dropped",
+            )
             return
         call.produced += 1
         if isinstance(record, Endpoint):
@@ -429,7 +466,9 @@ class Run:
                 queued = True
         return queued
 
-    def _queue(self, entry: Registered, args: tuple[Any, ...], subject: str, host: str | None = None) -> None:
+    def _queue(
+        self, entry: Registered, args: tuple[Any, ...], subject: str, host: str | None = None
+    ) -> None:
         self._pending[entry.record.effective_level].append(
             _Job(entry=entry, args=args, subject=subject, host=host)
         )
@@ -445,16 +484,24 @@ class Run:
             return False
 
     # -- outcomes and hooks ------------------------------------------------------
-    def _record(self, job: _Job, level: Level, status: str, started: float, duration: float,
-                **fields: Any) -> None:
+    def _record(
+        self, job: _Job, level: Level, status: str, started: float, duration: float, **fields: Any
+    ) -> None:
         if len(self._errors) >= MAX_KEPT_ERRORS:
             self.stats.incr("errors_not_kept")
             return
-        self._errors.append(Outcome(
-            plugin=job.entry.key, kind=job.entry.kind, level=int(level), subject=job.subject[:500],
-            status=status, started=started, duration=duration,
-            **{k: v for k, v in fields.items() if v is not None},
-        ))
+        self._errors.append(
+            Outcome(
+                plugin=job.entry.key,
+                kind=job.entry.kind,
+                level=int(level),
+                subject=job.subject[:500],
+                status=status,
+                started=started,
+                duration=duration,
+                **{k: v for k, v in fields.items() if v is not None},
+            )
+        )
 
     def _call_hook(self, name: str, **kwargs: Any) -> None:
         """Call a lifecycle hook one plugin at a time; a failure is reported, not raised."""
@@ -468,11 +515,18 @@ class Run:
                 self.stats.incr("hook_errors")
                 self.pm.problem(impl.plugin_name, f"{name} raised {_error_line(exc)}")
                 if len(self._errors) < MAX_KEPT_ERRORS:
-                    self._errors.append(Outcome(
-                        plugin=impl.plugin_name, kind="hook", level=0, subject=name,
-                        status="error", started=time.time(), error=_error_line(exc),
-                        error_type=type(exc).__name__,
-                    ))
+                    self._errors.append(
+                        Outcome(
+                            plugin=impl.plugin_name,
+                            kind="hook",
+                            level=0,
+                            subject=name,
+                            status="error",
+                            started=time.time(),
+                            error=_error_line(exc),
+                            error_type=type(exc).__name__,
+                        )
+                    )
 
     def _install_signal_handlers(self) -> Any:
         if threading.current_thread() is not threading.main_thread():
@@ -486,10 +540,8 @@ class Run:
             self.cancel()
 
         for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(ValueError, OSError):
                 previous[sig] = signal.signal(sig, handler)
-            except (ValueError, OSError):
-                pass
 
         def restore() -> None:
             for sig, old in previous.items():

@@ -65,16 +65,17 @@ def parse_target(spec: str) -> TargetSpec:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise TargetError(f"bad target {spec!r}: only http:// and https:// URLs are scanned")
         try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
+            url_port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise TargetError(f"bad target {spec!r}: bad port") from None
-        return TargetSpec(text, host=parts.hostname, port=port, url=text)
+        return TargetSpec(text, host=parts.hostname, port=url_port, url=text)
     if "/" in text:
         try:
             return TargetSpec(text, network=ipaddress.ip_network(text, strict=False))
         except ValueError as exc:
             raise TargetError(f"bad target {spec!r}: {exc}") from None
-    host, port = text, None
+    host: str = text
+    port: int | None = None
     if text.startswith("["):  # [::1]:8000
         inner, _, rest = text[1:].partition("]")
         host = inner
@@ -89,7 +90,9 @@ def parse_target(spec: str) -> TargetSpec:
         address = ipaddress.ip_address(host)
     except ValueError:
         if not _is_hostname(host):
-            raise TargetError(f"bad target {spec!r}: not an address, network, hostname or URL") from None
+            raise TargetError(
+                f"bad target {spec!r}: not an address, network, hostname or URL"
+            ) from None
         return TargetSpec(text, host=host.lower().rstrip("."), port=port)
     return TargetSpec(text, host=str(address), port=port)
 
@@ -99,13 +102,16 @@ def _is_hostname(name: str) -> bool:
     if not name or len(name) > 253:
         return False
     labels = name.split(".")
-    return all(
-        0 < len(label) <= 63
-        and label[0] != "-"
-        and label[-1] != "-"
-        and all(c.isalnum() or c == "-" for c in label)
-        for label in labels
-    ) and not labels[-1].isdigit()
+    return (
+        all(
+            0 < len(label) <= 63
+            and label[0] != "-"
+            and label[-1] != "-"
+            and all(c.isalnum() or c == "-" for c in label)
+            for label in labels
+        )
+        and not labels[-1].isdigit()
+    )
 
 
 Resolver = Callable[[str], list[str]]
@@ -145,8 +151,8 @@ def expand_targets(
             addresses = [spec.host]
         except ValueError:
             addresses = _cached_resolve(spec.host, cache, resolver, on_error)
-        for address in addresses:
-            yield Target(spec=spec.spec, host=address, port=spec.port)
+        for resolved in addresses:
+            yield Target(spec=spec.spec, host=resolved, port=spec.port)
 
 
 def _cached_resolve(

@@ -72,7 +72,12 @@ def run_pipeline(
     items = list(targets)
     specs = [parse_target(t) for t in items if isinstance(t, str)]
     given = [t for t in items if isinstance(t, Target)]
-    run = Run(pm, registry, settings, target_specs=[s.spec for s in specs] + [t.spec for t in given],
-              monitor=monitor)
+    run = Run(
+        pm,
+        registry,
+        settings,
+        target_specs=[s.spec for s in specs] + [t.spec for t in given],
+        monitor=monitor,
+    )
     run.set_targets(itertools.chain(given, expand_targets(specs, cache=run.cache)))
     return run.execute()

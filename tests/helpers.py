@@ -21,17 +21,26 @@ def plugin(name: str, **hooks: Any) -> object:
     return instance
 
 
-def hawkeye(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def hawkeye(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """Run ``hawkeye ARGS`` in a subprocess and capture its output."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("HAWKEYE_")}
     full_env.update(env or {})
-    return subprocess.run([*HAWKEYE, *args], cwd=cwd, env=full_env, capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [*HAWKEYE, *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
-def make_distribution(site: Path, dist: str, version: str, module: str, source: str,
-                      entry_name: str | None = None) -> None:
+def make_distribution(
+    site: Path, dist: str, version: str, module: str, source: str, entry_name: str | None = None
+) -> None:
     """Write a module and a real ``*.dist-info`` with a ``hawkeye`` entry point into ``site``."""
     (site / f"{module}.py").write_text(source)
     info = site / f"{dist.replace('-', '_')}-{version}.dist-info"

@@ -36,7 +36,10 @@ def test_plugins_all_shows_disabled_plugins():
     out = hawkeye("plugins", "--all", "--json", env={"HAWKEYE_DISABLE_PLUGINS": "report_json"})
     plugins = {p["name"]: p for p in json.loads(out.stdout)["plugins"]}
     assert plugins["report_json"]["status"] == "disabled"
-    assert "report_json" not in hawkeye("plugins", env={"HAWKEYE_DISABLE_PLUGINS": "report_json"}).stdout
+    assert (
+        "report_json"
+        not in hawkeye("plugins", env={"HAWKEYE_DISABLE_PLUGINS": "report_json"}).stdout
+    )
 
 
 @pytest.mark.parametrize(
@@ -67,8 +70,9 @@ def test_bad_input_is_one_clear_line_and_a_usage_exit(tmp_path: Path, args, file
 
 
 def test_scan_writes_json_and_terminal_reports(tmp_path: Path):
-    out = hawkeye("scan", "--no-local", "127.0.0.1", "-o", "r.json", "--format", "terminal",
-                  cwd=tmp_path)
+    out = hawkeye(
+        "scan", "--no-local", "127.0.0.1", "-o", "r.json", "--format", "terminal", cwd=tmp_path
+    )
     assert out.returncode == 0, out.stderr
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["scan"]["targets"] == ["127.0.0.1"]
@@ -76,7 +80,7 @@ def test_scan_writes_json_and_terminal_reports(tmp_path: Path):
     assert "HawkEye" in out.stdout and "\033[" not in out.stdout  # no colour off a TTY
 
 
-SLOW_SCANNER = textwrap.dedent('''
+SLOW_SCANNER = textwrap.dedent("""
     import time
     from pathlib import Path
     from hawkeye_core import Endpoint, Scanner, hookimpl
@@ -90,7 +94,7 @@ SLOW_SCANNER = textwrap.dedent('''
     @hookimpl
     def hawkeye_scanners():
         yield Scanner(name="slow", run=scan)
-''')
+""")
 
 
 def test_ctrl_c_stops_a_real_scan_and_keeps_what_was_found(tmp_path: Path):
@@ -100,9 +104,20 @@ def test_ctrl_c_stops_a_real_scan_and_keeps_what_was_found(tmp_path: Path):
     marker = tmp_path / "marker"
     (tmp_path / "hawkeye.toml").write_text(f'[plugin.slow]\nmarker = "{marker}"\n')
     proc = subprocess.Popen(
-        [*HAWKEYE, "--plugins-dir", str(plugins), "scan", "--no-local", "127.0.0.1",
-         "-o", "partial.json"],
-        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            *HAWKEYE,
+            "--plugins-dir",
+            str(plugins),
+            "scan",
+            "--no-local",
+            "127.0.0.1",
+            "-o",
+            "partial.json",
+        ],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
@@ -112,7 +127,7 @@ def test_ctrl_c_stops_a_real_scan_and_keeps_what_was_found(tmp_path: Path):
             assert time.monotonic() < deadline, "the scanner never started"
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=30)
+        _, stderr = proc.communicate(timeout=30)
     finally:
         proc.kill()
     assert proc.returncode == 130, stderr
@@ -127,7 +142,8 @@ def test_an_internal_error_is_one_line_without_traceback(tmp_path: Path):
     # A reporter that raises is an output failure (exit 3), reported in one line.
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    (plugins / "badreport.py").write_text(textwrap.dedent('''
+    (plugins / "badreport.py").write_text(
+        textwrap.dedent("""
         from hawkeye_core import Reporter, hookimpl
 
         def write(result, stream):
@@ -136,9 +152,20 @@ def test_an_internal_error_is_one_line_without_traceback(tmp_path: Path):
         @hookimpl
         def hawkeye_reporters():
             yield Reporter(name="bad", format="bad", extensions=(".bad",), write=write)
-    '''))
-    out = hawkeye("--plugins-dir", str(plugins), "scan", "--no-local", "127.0.0.1",
-                  "-o", "x.bad", "-o", "ok.json", cwd=tmp_path)
+    """)
+    )
+    out = hawkeye(
+        "--plugins-dir",
+        str(plugins),
+        "scan",
+        "--no-local",
+        "127.0.0.1",
+        "-o",
+        "x.bad",
+        "-o",
+        "ok.json",
+        cwd=tmp_path,
+    )
     assert out.returncode == 3
     assert "Traceback" not in out.stderr
     assert "could not write the bad report to x.bad: RuntimeError: disk on fire" in out.stderr
@@ -147,13 +174,15 @@ def test_an_internal_error_is_one_line_without_traceback(tmp_path: Path):
 
 
 def test_python_dash_m_runs_the_cli():
-    out = subprocess.run([sys.executable, "-m", "hawkeye_core", "--help"], capture_output=True,
-                         text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "hawkeye_core", "--help"], capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0 and "scan" in out.stdout and "plugins" in out.stdout
 
 
 def test_plugins_add_commands_through_hawkeye_commands(tmp_path: Path):
-    (tmp_path / "greet.py").write_text(textwrap.dedent('''
+    (tmp_path / "greet.py").write_text(
+        textwrap.dedent('''
         import click
         from hawkeye_core import hookimpl
 
@@ -166,7 +195,8 @@ def test_plugins_add_commands_through_hawkeye_commands(tmp_path: Path):
         @hookimpl
         def hawkeye_commands(cli):
             cli.add_command(greet)
-    '''))
+    ''')
+    )
     out = hawkeye("--plugins-dir", str(tmp_path), "greet", "world")
     assert (out.returncode, out.stdout) == (0, "hello world\n"), out.stderr
     listed = hawkeye("--plugins-dir", str(tmp_path), "--help")

@@ -12,15 +12,19 @@ from hawkeye_core import ConfigError, Level, load_settings
 def test_defaults_are_the_seed_level_sizes(tmp_path: Path):
     settings, warnings = load_settings(cwd=tmp_path, environ={})
     assert dict(settings.levels) == {
-        Level.SCAN: 50, Level.BATCH: 10, Level.INTROSPECT: 5, Level.ANALYSE: 3, Level.MONITOR: 1
+        Level.SCAN: 50,
+        Level.BATCH: 10,
+        Level.INTROSPECT: 5,
+        Level.ANALYSE: 3,
+        Level.MONITOR: 1,
     }
     assert warnings == [] and settings.source == ""
 
 
 def test_file_then_environment_then_flags_in_rising_precedence(tmp_path: Path):
     (tmp_path / "hawkeye.toml").write_text(
-        'rate = 100\nhost_rate = 10\nlocal = false\n[levels]\nL1 = 200\nL3 = 7\n'
-        '[plugin.example]\nmax_description = 500\n'
+        "rate = 100\nhost_rate = 10\nlocal = false\n[levels]\nL1 = 200\nL3 = 7\n"
+        "[plugin.example]\nmax_description = 500\n"
     )
     settings, _ = load_settings(
         cwd=tmp_path,
@@ -81,12 +85,15 @@ def test_unknown_environment_variables_warn(tmp_path: Path):
 
 
 def test_environment_lists_and_paths(tmp_path: Path):
-    settings, _ = load_settings(cwd=tmp_path, environ={
-        "HAWKEYE_DISABLE_PLUGINS": "a, b",
-        "HAWKEYE_LOAD_PLUGINS": "c",
-        "HAWKEYE_PLUGINS_DIR": f"{tmp_path}/x:{tmp_path}/y",
-        "HAWKEYE_TRACE_PLUGINS": "1",
-    })
+    settings, _ = load_settings(
+        cwd=tmp_path,
+        environ={
+            "HAWKEYE_DISABLE_PLUGINS": "a, b",
+            "HAWKEYE_LOAD_PLUGINS": "c",
+            "HAWKEYE_PLUGINS_DIR": f"{tmp_path}/x:{tmp_path}/y",
+            "HAWKEYE_TRACE_PLUGINS": "1",
+        },
+    )
     assert settings.disable_plugins == ("a", "b")
     assert settings.load_plugins == ("c",)
     assert settings.plugins_dir == (tmp_path / "x", tmp_path / "y")

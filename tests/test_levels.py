@@ -19,7 +19,12 @@ def test_levels_parse_and_name_their_threads():
     assert Level.parse("2") is Level.BATCH
     assert parse_level_size("L1=400") == (Level.SCAN, 400)
     assert [lv.thread_prefix for lv in Level] == [
-        "HawkEye-Scanner", "HawkEye-Batch", "HawkEye-MCP", "HawkEye-AI", "HawkEye-Monitor"]
+        "HawkEye-Scanner",
+        "HawkEye-Batch",
+        "HawkEye-MCP",
+        "HawkEye-AI",
+        "HawkEye-Monitor",
+    ]
     with pytest.raises(ValueError, match="unknown level"):
         Level.parse("L0")
 
@@ -58,6 +63,7 @@ def test_sync_work_is_bounded_by_the_level_size():
             enter()
             gate.wait(10)
             leave()
+
         return work
 
     with LevelPool(Level.INTROSPECT, 3) as pool:
@@ -71,6 +77,7 @@ def test_async_work_is_bounded_by_the_level_semaphore():
             while not gate.is_set():
                 await asyncio.sleep(0.005)
             leave()
+
         return work
 
     with LevelPool(Level.SCAN, 4) as pool:
@@ -157,6 +164,7 @@ def test_many_threads_submitting_at_once_lose_nothing():
     results: list[int] = []
     lock = threading.Lock()
     with WorkerPool(8) as pool:
+
         def submitter(base: int) -> None:
             futures = [pool.submit(lambda i=i: i) for i in range(base, base + 500)]
             values = [f.result(10) for f in futures]

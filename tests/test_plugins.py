@@ -20,7 +20,7 @@ from hawkeye_core import (
 from hawkeye_core.testing import fresh_manager, run_pipeline
 from tests.helpers import make_distribution, plugin
 
-GOOD_PLUGIN = textwrap.dedent('''
+GOOD_PLUGIN = textwrap.dedent("""
     from hawkeye_core import Detector, ServerRef, hookimpl
 
     def find(ctx):
@@ -29,7 +29,7 @@ GOOD_PLUGIN = textwrap.dedent('''
     @hookimpl
     def hawkeye_detectors():
         yield Detector(name="{name}-detector", on="host", run=find)
-''')
+""")
 
 
 @pytest.fixture
@@ -44,12 +44,22 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_entry_point_plugins_load_from_an_installed_distribution(site: Path):
-    make_distribution(site, "hawkeye-fake", "1.2.3", "fakeplug_good",
-                      GOOD_PLUGIN.format(name="fake"), entry_name="fake")
+    make_distribution(
+        site,
+        "hawkeye-fake",
+        "1.2.3",
+        "fakeplug_good",
+        GOOD_PLUGIN.format(name="fake"),
+        entry_name="fake",
+    )
     pm = create_plugin_manager(Settings())
     info = pm.infos["fake"]
     assert (info.status, info.dist, info.version, info.source) == (
-        "loaded", "hawkeye-fake", "1.2.3", "entry-point")
+        "loaded",
+        "hawkeye-fake",
+        "1.2.3",
+        "entry-point",
+    )
     registry = collect_registry(pm)
     [entry] = [e for e in registry.detectors if e.plugin.name == "fake"]
     assert entry.level is Level.BATCH
@@ -64,8 +74,13 @@ def test_builtin_plugins_are_marked_builtin():
 
 def test_a_plugin_that_fails_to_import_is_reported_and_the_others_load(site: Path):
     make_distribution(site, "hawkeye-good", "1.0", "fakeplug_ok", GOOD_PLUGIN.format(name="ok"))
-    make_distribution(site, "hawkeye-broken", "0.1", "fakeplug_broken",
-                      "raise ImportError('missing dependency frobnicate')\n")
+    make_distribution(
+        site,
+        "hawkeye-broken",
+        "0.1",
+        "fakeplug_broken",
+        "raise ImportError('missing dependency frobnicate')\n",
+    )
     make_distribution(site, "hawkeye-exits", "0.1", "fakeplug_exits", "raise SystemExit(3)\n")
     pm = create_plugin_manager(Settings())
     assert pm.infos["hawkeye-good"].status == "loaded"
@@ -76,22 +91,34 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_others_load(site: Pat
 
 
 def test_a_plugin_whose_registration_raises_keeps_its_records_so_far(site: Path):
-    make_distribution(site, "hawkeye-half", "1.0", "fakeplug_half", textwrap.dedent('''
+    make_distribution(
+        site,
+        "hawkeye-half",
+        "1.0",
+        "fakeplug_half",
+        textwrap.dedent("""
         from hawkeye_core import Detector, hookimpl
 
         @hookimpl
         def hawkeye_detectors():
             yield Detector(name="first", on="host", run=lambda ctx: None)
             raise RuntimeError("registration broke")
-    '''))
-    make_distribution(site, "hawkeye-invalid", "1.0", "fakeplug_invalid", textwrap.dedent('''
+    """),
+    )
+    make_distribution(
+        site,
+        "hawkeye-invalid",
+        "1.0",
+        "fakeplug_invalid",
+        textwrap.dedent("""
         from hawkeye_core import Detector, hookimpl
 
         @hookimpl
         def hawkeye_detectors():
             yield {"name": "not-a-record"}
             yield Detector(name="valid", on="host", run=lambda ctx: None)
-    '''))
+    """),
+    )
     pm = create_plugin_manager(Settings())
     registry = collect_registry(pm)
     names = {e.record.name for e in registry.detectors}
@@ -119,10 +146,12 @@ def test_plugins_dir_detectors_load_by_file_name(tmp_path: Path, site: Path):
 
 
 def test_allow_and_deny_lists_filter_both_sources(tmp_path: Path, site: Path):
-    make_distribution(site, "hawkeye-a", "1.0", "fakeplug_a", GOOD_PLUGIN.format(name="a"),
-                      entry_name="a")
-    make_distribution(site, "hawkeye-b", "1.0", "fakeplug_b", GOOD_PLUGIN.format(name="b"),
-                      entry_name="b")
+    make_distribution(
+        site, "hawkeye-a", "1.0", "fakeplug_a", GOOD_PLUGIN.format(name="a"), entry_name="a"
+    )
+    make_distribution(
+        site, "hawkeye-b", "1.0", "fakeplug_b", GOOD_PLUGIN.format(name="b"), entry_name="b"
+    )
     (tmp_path / "c.py").write_text(GOOD_PLUGIN.format(name="c"))
 
     def loaded(**kw: object) -> set[str]:
@@ -138,10 +167,12 @@ def test_allow_and_deny_lists_filter_both_sources(tmp_path: Path, site: Path):
 
 
 def test_two_records_with_one_name_is_an_error_naming_both_providers(site: Path):
-    make_distribution(site, "hawkeye-one", "1.0", "fakeplug_one", GOOD_PLUGIN.format(name="x"),
-                      entry_name="one")
-    make_distribution(site, "hawkeye-two", "2.0", "fakeplug_two", GOOD_PLUGIN.format(name="x"),
-                      entry_name="two")
+    make_distribution(
+        site, "hawkeye-one", "1.0", "fakeplug_one", GOOD_PLUGIN.format(name="x"), entry_name="one"
+    )
+    make_distribution(
+        site, "hawkeye-two", "2.0", "fakeplug_two", GOOD_PLUGIN.format(name="x"), entry_name="two"
+    )
     pm = create_plugin_manager(Settings())
     with pytest.raises(RegistryError) as err:
         collect_registry(pm)
@@ -167,5 +198,7 @@ def test_trace_plugins_logs_hook_calls(caplog: pytest.LogCaptureFixture):
     p = plugin("traced", hawkeye_before_run=lambda run: None)
     with caplog.at_level("INFO", logger="hawkeye"):
         run_pipeline([], p, settings=Settings(trace_plugins=True))
-    assert any("hawkeye_before_run" in r.getMessage() and "traced" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "hawkeye_before_run" in r.getMessage() and "traced" in r.getMessage()
+        for r in caplog.records
+    )

@@ -64,8 +64,11 @@ def full_pipeline(ports: list[int], threads: dict[str, set[str]], *, async_level
 
     def detect(endpoint, ctx):
         note("detector")
-        return ServerRef(transport="streamable-http", url=f"http://{endpoint.host}:{endpoint.port}/mcp",
-                         found_in=f"{endpoint.host}:{endpoint.port}")
+        return ServerRef(
+            transport="streamable-http",
+            url=f"http://{endpoint.host}:{endpoint.port}/mcp",
+            found_in=f"{endpoint.host}:{endpoint.port}",
+        )
 
     async def detect_async(endpoint, ctx):
         await asyncio.sleep(0)
@@ -73,7 +76,9 @@ def full_pipeline(ports: list[int], threads: dict[str, set[str]], *, async_level
 
     def introspect(ref, ctx):
         note("introspector")
-        return ServerInventory(ref=ref, tools=[Tool(name="run_shell", description="Runs a command")])
+        return ServerInventory(
+            ref=ref, tools=[Tool(name="run_shell", description="Runs a command")]
+        )
 
     def analyse(inventory, ctx):
         note("analyser")
@@ -110,8 +115,12 @@ def test_records_run_on_the_level_their_hookspec_names(listeners):
     assert all(n.startswith("HawkEye-AI_") for n in threads["analyser"])
     assert result.errors == ()
     # the level pools' own bookkeeping agrees with what the plugins saw
-    assert (result.stats["L1_completed"], result.stats["L2_completed"],
-            result.stats["L3_completed"], result.stats["L4_completed"]) == (1, 3, 3, 3)
+    assert (
+        result.stats["L1_completed"],
+        result.stats["L2_completed"],
+        result.stats["L3_completed"],
+        result.stats["L4_completed"],
+    ) == (1, 3, 3, 3)
 
 
 def test_async_run_callables_run_on_the_levels_event_loop(listeners):
@@ -200,10 +209,13 @@ def test_a_hung_call_is_abandoned_at_its_deadline_and_the_run_goes_on(listeners)
         await asyncio.sleep(30)
 
     good = full_pipeline(listeners, {})
-    hung = plugin("hung", hawkeye_detectors=lambda: [
-        Detector(name="sync", run=hang, timeout=0.3),
-        Detector(name="async", run=hang_async, timeout=0.3),
-    ])
+    hung = plugin(
+        "hung",
+        hawkeye_detectors=lambda: [
+            Detector(name="sync", run=hang, timeout=0.3),
+            Detector(name="async", run=hang_async, timeout=0.3),
+        ],
+    )
     started = time.monotonic()
     try:
         result = run_pipeline(["127.0.0.1"], good, hung)
@@ -265,8 +277,11 @@ def test_lifecycle_hooks_run_on_the_main_thread_and_after_run_always_runs(listen
         hawkeye_on_finding=lambda finding, run: note("finding"),
         hawkeye_after_run=lambda run, result: note("after"),
     )
-    broken = plugin("broken-hooks", hawkeye_before_run=lambda run: 1 / 0,
-                    hawkeye_on_finding=lambda finding, run: 1 / 0)
+    broken = plugin(
+        "broken-hooks",
+        hawkeye_before_run=lambda run: 1 / 0,
+        hawkeye_on_finding=lambda finding, run: 1 / 0,
+    )
     result = run_pipeline(["127.0.0.1"], full_pipeline(listeners, {}), p, broken)
     main = threading.main_thread().name
     assert [s[0] for s in seen] == ["before", "finding", "finding", "finding", "after"]
@@ -294,7 +309,9 @@ def test_host_detectors_run_once_without_targets():
 
     def local(ctx):
         found.append(threading.current_thread().name)
-        yield ServerRef(transport="stdio", command=("npx", "-y", "server"), found_in="/tmp/cfg.json")
+        yield ServerRef(
+            transport="stdio", command=("npx", "-y", "server"), found_in="/tmp/cfg.json"
+        )
 
     p = plugin("local", hawkeye_detectors=lambda: [Detector(name="cfg", on="host", run=local)])
     result = run_pipeline([], p)
@@ -312,9 +329,14 @@ def test_duplicate_servers_from_two_detectors_are_introspected_once():
     def introspect(ref, ctx):
         introspected.append(ref.found_in)
 
-    p = plugin("dups", hawkeye_detectors=lambda: [
-        Detector(name="a", on="host", run=local), Detector(name="b", on="host", run=local)],
-        hawkeye_introspectors=lambda: [Introspector(name="i", run=introspect)])
+    p = plugin(
+        "dups",
+        hawkeye_detectors=lambda: [
+            Detector(name="a", on="host", run=local),
+            Detector(name="b", on="host", run=local),
+        ],
+        hawkeye_introspectors=lambda: [Introspector(name="i", run=introspect)],
+    )
     result = run_pipeline([], p)
     assert introspected == ["a"]
     assert result.stats["servers_duplicate"] == 1
@@ -338,8 +360,11 @@ def test_level_sizes_bound_concurrency():
         with lock:
             active -= 1
 
-    p = plugin("bounded", hawkeye_scanners=lambda: [Scanner(name="s", run=scan)],
-               hawkeye_detectors=lambda: [Detector(name="d", run=detect)])
+    p = plugin(
+        "bounded",
+        hawkeye_scanners=lambda: [Scanner(name="s", run=scan)],
+        hawkeye_detectors=lambda: [Detector(name="d", run=detect)],
+    )
     run_pipeline(["127.0.0.1"], p, settings=Settings(levels={Level.BATCH: 4}))
     assert 1 < peak <= 4
 
@@ -354,8 +379,11 @@ def test_per_host_rate_limit_spaces_calls_to_one_host():
     def detect(endpoint, ctx):
         stamps.append(time.monotonic())
 
-    p = plugin("polite", hawkeye_scanners=lambda: [Scanner(name="s", run=scan)],
-               hawkeye_detectors=lambda: [Detector(name="d", run=detect)])
+    p = plugin(
+        "polite",
+        hawkeye_scanners=lambda: [Scanner(name="s", run=scan)],
+        hawkeye_detectors=lambda: [Detector(name="d", run=detect)],
+    )
     result = run_pipeline(["127.0.0.1"], p, settings=Settings(host_rate=3))
     assert len(stamps) == 5
     assert result.stats["rate_limited"] > 0
@@ -373,8 +401,8 @@ def test_registered_context_manager_unregisters(listeners):
 
 def test_cancel_keeps_what_was_found_and_abandons_in_flight_calls():
     from hawkeye_core import collect_registry
-    from hawkeye_core.runner import Run
     from hawkeye_core.records import Target
+    from hawkeye_core.runner import Run
 
     first = threading.Event()
 

@@ -81,9 +81,7 @@ class ConnectionPool:
         self._executor = executor
         self._lock = threading.Lock()
         self._active: dict[str, Future[Any]] = {}
-        self._total = 0
-        self._completed = 0
-        self._failed = 0
+        self._total = self._running = self._completed = self._failed = 0
         self._shutdown = False
         self._ids = itertools.count()
 
@@ -101,13 +99,14 @@ class ConnectionPool:
                 raise RuntimeError(f"{self.name}: pool is shut down, cannot submit {fn!r}")
             if task_id is None:
                 task_id = f"{self.name}-task-{next(self._ids)}"
-            elif task_id in self._active:
+            elif (same_id := self._active.get(task_id)) is not None and not same_id.done():
                 raise ValueError(f"{self.name}: task id {task_id!r} is already active")
             # Submitting under the lock keeps the id reserved; the callback is added after
             # the lock is released because it runs at once if the task already finished.
             future = self._executor.submit(fn, *args, **kwargs)
             self._active[task_id] = future
             self._total += 1
+            self._running += 1
         future.add_done_callback(lambda f: self._task_done(task_id, f))
         return future
 
@@ -191,13 +190,13 @@ class ConnectionPool:
         with self._lock:
             return PoolStats(
                 total=self._total,
-                active=len(self._active),
+                active=self._running,
                 completed=self._completed,
                 failed=self._failed,
             )
 
     def active_tasks(self) -> dict[str, Future[Any]]:
-        """A copy of the tasks not finished yet, by id."""
+        """A copy of the tasks not finished yet (or finishing right now), by id."""
         with self._lock:
             return dict(self._active)
 
@@ -223,7 +222,10 @@ class ConnectionPool:
     def _task_done(self, task_id: str, future: Future[Any]) -> None:
         failed = future.cancelled() or future.exception() is not None
         with self._lock:
-            del self._active[task_id]
+            # A finished task's id may already have been reused before this callback ran.
+            if self._active.get(task_id) is future:
+                del self._active[task_id]
+            self._running -= 1
             if failed:
                 self._failed += 1
             else:

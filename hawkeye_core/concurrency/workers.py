@@ -197,7 +197,9 @@ class WorkerPool:
             self._live.discard(me)
 
 
-def _settle(future: Future[Any], *, result: Any = None, exception: BaseException | None = None) -> None:
+def _settle(
+    future: Future[Any], *, result: Any = None, exception: BaseException | None = None
+) -> None:
     """Complete a future unless it already is (abandoned or cancelled)."""
     try:
         if exception is not None:

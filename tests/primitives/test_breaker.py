@@ -155,6 +155,20 @@ def test_stale_success_does_not_close_an_open_breaker():
     assert breaker.state is OPEN
 
 
+def test_result_from_a_previous_closed_period_does_not_count_in_the_next():
+    clock = FakeClock()
+    breaker = CircuitBreaker(failure_threshold=2, reset_timeout=10, clock=clock)
+    slow = [breaker.try_acquire(), breaker.try_acquire()]
+    fail(breaker, 2)
+    clock.advance(10)
+    breaker.call(lambda: None)  # the probe closes the breaker: a new CLOSED period
+    assert breaker.state is CLOSED
+    for permit in slow:
+        assert permit is not None and permit.failure()
+    assert breaker.failures == 0
+    assert breaker.state is CLOSED
+
+
 def test_permit_settles_at_most_once():
     breaker = CircuitBreaker(failure_threshold=2, clock=FakeClock())
     permit = breaker.try_acquire()

@@ -327,6 +327,7 @@ def test_get_or_set_calls_factory_once_per_key_under_stress():
         def factory() -> str:
             with calls_lock:
                 calls[key] = calls.get(key, 0) + 1
+            time.sleep(0.0005)  # widen the window in which other callers miss the key
             return key.upper()
 
         return factory
