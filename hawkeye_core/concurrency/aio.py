@@ -80,7 +80,8 @@ async def gather_with_concurrency(
                     raise
                 results[index] = exc
 
-    workers = [asyncio.create_task(worker()) for _ in range(max_concurrency)]
+    known = len(aws) if isinstance(aws, Collection) else max_concurrency
+    workers = [asyncio.create_task(worker()) for _ in range(max(1, min(max_concurrency, known)))]
     try:
         done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
         for w in done:

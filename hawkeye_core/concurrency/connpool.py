@@ -249,6 +249,15 @@ class _Idle(Generic[C]):
     since: float
 
 
+@attrs.define
+class _Key(Generic[C]):
+    """Per-server state, dropped once the server has neither borrowers nor idle connections."""
+
+    slots: asyncio.Semaphore
+    users: int = 0
+    idle: list[_Idle[C]] = attrs.Factory(list)
+
+
 class AsyncConnectionPool(Generic[K, C]):
     """Reusable async connections keyed per server, bounded per key and overall.
 
@@ -279,8 +288,7 @@ class AsyncConnectionPool(Generic[K, C]):
         self.idle_timeout = idle_timeout
         self._clock = clock
         self._total_slots = asyncio.Semaphore(max_total)
-        self._key_slots: dict[K, asyncio.Semaphore] = {}
-        self._idle: dict[K, list[_Idle[C]]] = {}
+        self._keys: dict[K, _Key[C]] = {}
         self._open = 0
         self._created = self._reused = self._closed_count = self._in_use = 0
         self._closed = False
@@ -290,21 +298,28 @@ class AsyncConnectionPool(Generic[K, C]):
         """Borrow a connection to ``key`` for the body of an ``async with``."""
         if self._closed:
             raise RuntimeError("connection pool is closed")
-        key_slots = self._key_slots.setdefault(key, asyncio.Semaphore(self.max_per_key))
-        # Per-key first: a caller waiting on a busy server must not hold a global slot.
-        async with key_slots, self._total_slots:
-            conn = await self._checkout(key)
-            self._in_use += 1
-            healthy = False
-            try:
-                yield conn
-                healthy = True
-            finally:
-                self._in_use -= 1
-                if healthy and not self._closed:
-                    self._idle.setdefault(key, []).append(_Idle(conn, self._clock()))
-                else:
-                    await self._discard(conn)
+        state = self._keys.get(key)
+        if state is None:
+            state = self._keys[key] = _Key(asyncio.Semaphore(self.max_per_key))
+        state.users += 1
+        try:
+            # Per-key first: a caller waiting on a busy server must not hold a global slot.
+            async with state.slots, self._total_slots:
+                conn = await self._checkout(key, state)
+                self._in_use += 1
+                healthy = False
+                try:
+                    yield conn
+                    healthy = True
+                finally:
+                    self._in_use -= 1
+                    if healthy and not self._closed:
+                        state.idle.append(_Idle(conn, self._clock()))
+                    else:
+                        await self._discard(conn)
+        finally:
+            state.users -= 1
+            self._forget_if_unused(key, state)
 
     def stats(self) -> ConnectionStats:
         """Current counts."""
@@ -313,27 +328,30 @@ class AsyncConnectionPool(Generic[K, C]):
             reused=self._reused,
             closed=self._closed_count,
             in_use=self._in_use,
-            idle=sum(len(stack) for stack in self._idle.values()),
+            idle=sum(len(state.idle) for state in self._keys.values()),
         )
 
     async def prune(self) -> int:
         """Close idle connections older than ``idle_timeout``; return how many."""
         if self.idle_timeout is None:
             return 0
-        now = self._clock()
+        oldest_kept = self._clock() - self.idle_timeout
         stale = []
-        for key, stack in self._idle.items():
-            stale += [i for i in stack if now - i.since > self.idle_timeout]
-            self._idle[key] = [i for i in stack if now - i.since <= self.idle_timeout]
-        for idle in stale:
-            await self._discard(idle.connection)
+        for key, state in list(self._keys.items()):
+            stale += [i.connection for i in state.idle if i.since < oldest_kept]
+            state.idle = [i for i in state.idle if i.since >= oldest_kept]
+            self._forget_if_unused(key, state)
+        for conn in stale:
+            await self._discard(conn)
         return len(stale)
 
     async def aclose(self) -> None:
         """Close every idle connection; lent ones are closed when returned. Idempotent."""
         self._closed = True
-        idle = [i.connection for stack in self._idle.values() for i in stack]
-        self._idle.clear()
+        idle = [i.connection for state in self._keys.values() for i in state.idle]
+        for key, state in list(self._keys.items()):
+            state.idle.clear()
+            self._forget_if_unused(key, state)
         for conn in idle:
             await self._discard(conn)
 
@@ -343,20 +361,17 @@ class AsyncConnectionPool(Generic[K, C]):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _checkout(self, key: K) -> C:
-        stack = self._idle.get(key)
-        while stack:
-            idle = stack.pop()
-            age = self._clock() - idle.since
-            if self.idle_timeout is not None and age > self.idle_timeout:
-                # LIFO: everything below is older still.
-                stale = [idle.connection, *(i.connection for i in stack)]
-                stack.clear()
-                for conn in stale:
-                    await self._discard(conn)
-                break
-            self._reused += 1
-            return idle.connection
+    async def _checkout(self, key: K, state: _Key[C]) -> C:
+        if state.idle:
+            idle = state.idle.pop()
+            if self.idle_timeout is None or self._clock() - idle.since <= self.idle_timeout:
+                self._reused += 1
+                return idle.connection
+            # LIFO: everything below it is older still.
+            stale = [idle.connection, *(i.connection for i in state.idle)]
+            state.idle.clear()
+            for conn in stale:
+                await self._discard(conn)
         if self._open >= self.max_total:
             await self._evict_oldest_idle()
         self._open += 1
@@ -370,10 +385,17 @@ class AsyncConnectionPool(Generic[K, C]):
 
     async def _evict_oldest_idle(self) -> None:
         # We hold a global slot, so at most max_total - 1 are lent: one is idle.
-        candidates = [(stack[0].since, key) for key, stack in self._idle.items() if stack]
+        candidates = [(s.idle[0].since, k) for k, s in self._keys.items() if s.idle]
         if candidates:
-            _, key = min(candidates, key=lambda c: c[0])
-            await self._discard(self._idle[key].pop(0).connection)
+            key = min(candidates, key=lambda c: c[0])[1]
+            state = self._keys[key]
+            conn = state.idle.pop(0).connection
+            self._forget_if_unused(key, state)
+            await self._discard(conn)
+
+    def _forget_if_unused(self, key: K, state: _Key[C]) -> None:
+        if not state.users and not state.idle and self._keys.get(key) is state:
+            del self._keys[key]
 
     async def _discard(self, conn: C) -> None:
         self._open -= 1

@@ -402,3 +402,23 @@ def test_pool_counts_a_cancelled_task_as_failed() -> None:
         release.set()
     assert pool.stats() == PoolStats(total=2, active=0, completed=1, failed=1)
     assert isinstance(next(pool.collect([queued], errors="return")), CancelledError)
+
+
+def test_async_pool_forgets_servers_with_no_borrowers_and_no_idle_connections() -> None:
+    now = [0.0]
+    h = Harness()
+
+    async def main() -> None:
+        pool = make_pool(h, max_total=200, idle_timeout=10.0, clock=lambda: now[0])
+        await asyncio.gather(*(h.use(pool, f"host{i}") for i in range(100)))
+        with pytest.raises(Boom):
+            async with pool.connection("broken-host"):
+                raise Boom
+        assert pool.stats().idle == 100
+        now[0] = 11.0
+        assert await pool.prune() == 100
+        # Per-server state would otherwise grow with every host a sweep touches.
+        assert pool._keys == {}
+        assert await h.use(pool, "host1") >= 0
+
+    asyncio.run(main())

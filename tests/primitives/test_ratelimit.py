@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import sys
 import threading
 
 import pytest
@@ -322,6 +323,15 @@ def test_keyed_rejects_bad_settings_at_construction():
         KeyedRateLimiter(max_keys=0)
 
 
+@pytest.fixture
+def frequent_thread_switches():
+    """Make the interpreter switch threads very often, so that races show up in stress tests."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(old)
+
+
 def run_threads(target, n: int) -> None:
     start = threading.Barrier(n)
 
@@ -337,7 +347,7 @@ def run_threads(target, n: int) -> None:
     assert not any(t.is_alive() for t in threads), "worker threads did not finish"
 
 
-def test_rate_limiter_respects_limits_under_thread_stress():
+def test_rate_limiter_respects_limits_under_thread_stress(frequent_thread_switches):
     clock = FakeClock()
     limiter = make_limiter(clock, 50, window=0.5, burst=40)
     per_thread = 300
@@ -358,7 +368,7 @@ def test_rate_limiter_respects_limits_under_thread_stress():
     assert_bucket_respected(times, limiter.rate, limiter.burst)
 
 
-def test_blocking_acquire_respects_limits_under_thread_stress():
+def test_blocking_acquire_respects_limits_under_thread_stress(frequent_thread_switches):
     clock = FakeClock()
     limiter = make_limiter(clock, 20)
     admitted: list[list[float]] = [[] for _ in range(16)]
@@ -377,7 +387,7 @@ def test_blocking_acquire_respects_limits_under_thread_stress():
     assert clock.now >= (1600 - limiter.burst) / limiter.rate - 1e-6
 
 
-def test_keyed_rate_limiter_respects_limits_under_thread_stress():
+def test_keyed_rate_limiter_respects_limits_under_thread_stress(frequent_thread_switches):
     clock = FakeClock()
     limiter = KeyedRateLimiter(
         rate=100, per_key_rate=15, window=1.0, clock=clock, sleep=clock.sleep, max_keys=3
