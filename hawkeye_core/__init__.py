@@ -55,6 +55,7 @@ from hawkeye_core.records import (
 from hawkeye_core.registry import Registered, Registry, RegistryError, collect_registry
 from hawkeye_core.result import ScanResult, to_data
 from hawkeye_core.runner import Run
+from hawkeye_core.text import terminal_safe
 
 __all__ = [
     "Analyser",
@@ -123,6 +124,7 @@ __all__ = [
     "hookimpl",
     "load_settings",
     "run_sync",
+    "terminal_safe",
     "timeout_context",
     "to_data",
 ]

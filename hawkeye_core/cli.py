@@ -95,8 +95,10 @@ class HawkeyeGroup(click.Group):
         except ConfigError:
             return  # the command itself reports it
         for impl in reversed(pm.hook.hawkeye_commands.get_hookimpls()):
+            if impl.wrapper or impl.hookwrapper:
+                continue
             try:
-                impl.function(cli=self)
+                impl.function(**({"cli": self} if "cli" in impl.argnames else {}))
             except Exception as exc:
                 log.warning("plugin %s: hawkeye_commands raised %s", impl.plugin_name, exc)
 

@@ -19,6 +19,7 @@ import attrs
 from attrs import field, frozen
 
 from hawkeye_core.levels import DEFAULT_LEVEL_SIZES, Level, parse_level_size
+from hawkeye_core.records import freeze
 
 __all__ = ["ConfigError", "Settings", "load_settings"]
 
@@ -52,7 +53,8 @@ def _paths(value: Iterable[str | Path]) -> tuple[Path, ...]:
 
 
 def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return types.MappingProxyType(dict(value))
+    frozen_value: Mapping[str, Any] = freeze(value)  # plugins must not edit each other's options
+    return frozen_value
 
 
 @frozen(kw_only=True)
@@ -95,6 +97,13 @@ def _number(key: str, value: Any, where: str, *, positive: bool = True) -> float
     if positive and number <= 0:
         raise ConfigError(f"{where}: {key} must be greater than 0, not {value!r}")
     return number
+
+
+def _whole(key: str, value: Any, where: str) -> int:
+    number = _number(key, value, where)
+    if number != int(number) or number < 1:
+        raise ConfigError(f"{where}: {key} must be a whole number of at least 1, not {value!r}")
+    return int(number)
 
 
 def _names(key: str, value: Any, where: str) -> tuple[str, ...]:
@@ -148,7 +157,7 @@ _PARSERS: dict[str, Any] = {
     "max_memory_percent": _number,
     "max_rss_mb": _number,
     "max_cpu_percent": _number,
-    "breaker_threshold": lambda k, v, w: int(_number(k, v, w)),
+    "breaker_threshold": lambda k, v, w: _whole(k, v, w),
     "breaker_reset": _number,
     "plugins_dir": lambda k, v, w: tuple(
         Path(p) for p in (v.split(os.pathsep) if isinstance(v, str) else v) if str(p)

@@ -213,7 +213,8 @@ def hawkeye_on_finding(finding: Finding, run: Run) -> None:
 
         @hookimpl
         def hawkeye_on_finding(finding, run):
-            print(finding.rule_id, finding.title, flush=True)
+            # a title may quote what a server sent: escape it for the terminal
+            print(finding.rule_id, terminal_safe(finding.title), flush=True)
     """
 
 

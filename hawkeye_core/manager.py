@@ -32,6 +32,15 @@ __all__ = ["PluginInfo", "PluginManager", "create_plugin_manager", "hookimpl"]
 
 ENTRY_POINT_GROUP = "hawkeye"
 
+#: Hooks the core calls one plugin at a time, each isolated.
+LIFECYCLE_HOOKS = (
+    "hawkeye_configure",
+    "hawkeye_commands",
+    "hawkeye_before_run",
+    "hawkeye_on_finding",
+    "hawkeye_after_run",
+)
+
 hookimpl = pluggy.HookimplMarker("hawkeye")
 
 log = logging.getLogger("hawkeye.plugins")
@@ -80,9 +89,22 @@ class PluginManager(pluggy.PluginManager):
             self._fail(info, f"{type(exc).__name__}: {exc}")
             return False
         self.infos[name] = info
+        self._check_wrappers(name, plugin)
         if self.configured:
             self.configure_plugin(name)
         return True
+
+    def _check_wrappers(self, name: str, plugin: Any) -> None:
+        # Lifecycle hooks are called one plugin at a time, so an around-hook
+        # has nothing to wrap: say so rather than ignore it silently.
+        for hook_name in LIFECYCLE_HOOKS:
+            for impl in getattr(self.hook, hook_name).get_hookimpls():
+                if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper):
+                    self.problem(
+                        name,
+                        f"{hook_name}: wrapper implementations are not supported "
+                        "on lifecycle hooks; it will not be called",
+                    )
 
     def configure_plugin(self, name: str) -> None:
         """Call one plugin's ``hawkeye_configure``, isolated: a failure unloads it.
@@ -95,7 +117,7 @@ class PluginManager(pluggy.PluginManager):
             if impl.plugin is not plugin:
                 continue
             try:
-                impl.function(config=self.settings)
+                impl.function(**({"config": self.settings} if "config" in impl.argnames else {}))
             except Exception as exc:
                 self.unregister(plugin)
                 self._fail(

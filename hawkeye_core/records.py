@@ -52,12 +52,12 @@ def as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(value)
 
 
-def _freeze(value: Any) -> Any:
+def freeze(value: Any) -> Any:
     """A read-only view of JSON-shaped data (mappings frozen, lists as tuples)."""
     if isinstance(value, Mapping):
-        return types.MappingProxyType({str(k): _freeze(v) for k, v in value.items()})
+        return types.MappingProxyType({str(k): freeze(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
-        return tuple(_freeze(v) for v in value)
+        return tuple(freeze(v) for v in value)
     return value
 
 
@@ -66,7 +66,7 @@ def _frozen_mapping(value: Any) -> Mapping[str, Any]:
         return types.MappingProxyType({})
     if not isinstance(value, Mapping):
         raise TypeError(f"expected a mapping, got {type(value).__name__}")
-    frozen_value: Mapping[str, Any] = _freeze(value)
+    frozen_value: Mapping[str, Any] = freeze(value)
     return frozen_value
 
 

@@ -507,6 +507,8 @@ class Run:
         """Call a lifecycle hook one plugin at a time; a failure is reported, not raised."""
         caller = getattr(self.pm.hook, name)
         for impl in reversed(caller.get_hookimpls()):
+            if impl.wrapper or impl.hookwrapper:
+                continue  # reported at registration
             if self.settings.trace_plugins:
                 log.info("trace: %s(%s) -> %s", name, ", ".join(kwargs), impl.plugin_name)
             try:

@@ -62,6 +62,7 @@ def test_a_pyproject_without_our_table_is_ignored(tmp_path: Path):
         ("[levels]\nL9 = 4\n", "unknown level 'L9'"),
         ("[levels]\nL1 = 0\n", "at least 1"),
         ("local = 'maybe'\n", "local must be true or false"),
+        ("breaker_threshold = 2.5\n", "breaker_threshold must be a whole number"),
         ("rate = [\n", "invalid TOML"),
     ],
 )
@@ -98,3 +99,11 @@ def test_environment_lists_and_paths(tmp_path: Path):
     assert settings.load_plugins == ("c",)
     assert settings.plugins_dir == (tmp_path / "x", tmp_path / "y")
     assert settings.trace_plugins is True
+
+
+def test_plugin_options_are_read_only(tmp_path: Path):
+    (tmp_path / "hawkeye.toml").write_text("[plugin.a]\nk = 1\nitems = [1, 2]\n")
+    settings, _ = load_settings(cwd=tmp_path, environ={})
+    with pytest.raises(TypeError):
+        settings.plugin_options("a")["k"] = 2  # type: ignore[index]
+    assert settings.plugin_options("a")["items"] == (1, 2)

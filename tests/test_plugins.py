@@ -18,6 +18,7 @@ from hawkeye_core import (
     create_plugin_manager,
 )
 from hawkeye_core.testing import fresh_manager, run_pipeline
+from hawkeye_core import hookimpl
 from tests.helpers import make_distribution, plugin
 
 GOOD_PLUGIN = textwrap.dedent("""
@@ -202,3 +203,31 @@ def test_trace_plugins_logs_hook_calls(caplog: pytest.LogCaptureFixture):
         "hawkeye_before_run" in r.getMessage() and "traced" in r.getMessage()
         for r in caplog.records
     )
+
+
+def test_configure_without_parameters_is_valid_and_wrappers_on_lifecycle_hooks_are_reported():
+    import pluggy
+
+    calls = []
+
+    class NoArgs:
+        @hookimpl
+        def hawkeye_configure(self):
+            calls.append("configured")
+
+    class Wrapper:
+        @pluggy.HookimplMarker("hawkeye")(wrapper=True)
+        def hawkeye_before_run(self, run):
+            calls.append("wrapped")
+            return (yield)
+
+    pm = fresh_manager(NoArgs(), Wrapper())
+    names = {type(p).__name__: n for n, p in pm.list_name_plugin()}
+    assert calls == ["configured"]
+    assert pm.infos[names["NoArgs"]].status == "loaded"
+    assert any(
+        "wrapper implementations are not supported" in p
+        for p in pm.infos[names["Wrapper"]].problems
+    )
+    run_pipeline([], pm=pm)
+    assert "wrapped" not in calls

@@ -5,10 +5,16 @@ test) and ``docs/examples/hawkeye-example-plugin``. Exits 0 and prints one line
 when ``hawkeye plugins --json`` lists plugin ``example`` from the distribution
 ``hawkeye-example-plugin`` with the L4 analyser ``example-oversized-description``;
 otherwise exits 1 with what was wrong.
+
+It also checks that the installed ``hawkeye`` distribution is this project: the
+package registry holds an unrelated project of the same name, which pip picks
+when it resolves the plugin's ``hawkeye`` dependency before HawkEye is installed.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import json
 import os
 import subprocess
@@ -27,6 +33,26 @@ def hawkeye_command() -> list[str]:
         if (scripts / name).is_file():
             return [str(scripts / name)]
     raise SystemExit(f"check failed: no hawkeye console script next to {sys.executable}")
+
+
+def check_hawkeye_is_ours() -> None:
+    """SystemExit unless the ``hawkeye`` distribution installed here is HawkEye."""
+    try:
+        dist = importlib.metadata.distribution("hawkeye")
+    except importlib.metadata.PackageNotFoundError:
+        raise SystemExit("check failed: the hawkeye distribution is not installed") from None
+    scripts = {ep.name: ep.value for ep in dist.entry_points if ep.group == "console_scripts"}
+    if not scripts.get("hawkeye", "").startswith("hawkeye_core."):
+        raise SystemExit(
+            f"check failed: the installed 'hawkeye' {dist.version} is not HawkEye (its "
+            f"console scripts: {scripts}): the registry's unrelated 'hawkeye' was installed"
+        )
+    foreign = importlib.util.find_spec("hawkeye")
+    if foreign is not None:
+        raise SystemExit(
+            f"check failed: a package named 'hawkeye' is importable from {foreign.origin}; "
+            "HawkEye ships none (left over from the registry's unrelated 'hawkeye'?)"
+        )
 
 
 def list_plugins() -> list[dict[str, Any]]:
@@ -77,6 +103,7 @@ def check(plugins: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
+    check_hawkeye_is_ours()
     print(check(list_plugins()))
 
 

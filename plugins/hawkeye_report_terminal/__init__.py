@@ -6,8 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TextIO
 
-from hawkeye_core import Reporter, ScanResult, Severity, hookimpl
-from hawkeye_core.text import terminal_safe
+from hawkeye_core import Reporter, ScanResult, Severity, hookimpl, terminal_safe
 
 _COLOURS = {
     Severity.CRITICAL: "\033[1;31m",
