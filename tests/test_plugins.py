@@ -16,9 +16,9 @@ from hawkeye_core import (
     Settings,
     collect_registry,
     create_plugin_manager,
+    hookimpl,
 )
 from hawkeye_core.testing import fresh_manager, run_pipeline
-from hawkeye_core import hookimpl
 from tests.helpers import make_distribution, plugin
 
 GOOD_PLUGIN = textwrap.dedent("""
