@@ -8,18 +8,22 @@ only (set-up such as building a fresh object stays outside the measured span).
 from __future__ import annotations
 
 import gc
+import itertools
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 
 __all__ = [
     "Timer",
     "best_per_op",
     "calibrate",
+    "cycling_timer",
     "format_duration",
     "format_table",
     "gc_paused",
     "loop_timer",
+    "submit_all_timer",
 ]
 
 Timer = Callable[[int], float]
@@ -45,6 +49,34 @@ def loop_timer(op: Callable[[], object]) -> Timer:
             start = time.perf_counter()
             for _ in range(n):
                 op()
+            return time.perf_counter() - start
+
+    return run
+
+
+def cycling_timer(op: Callable[[str], object], keys: Sequence[str]) -> Timer:
+    """A timer calling ``op(key)`` ``n`` times, cycling through ``keys``."""
+
+    def run(n: int) -> float:
+        sequence = list(itertools.islice(itertools.cycle(keys), n))
+        with gc_paused():
+            start = time.perf_counter()
+            for key in sequence:
+                op(key)
+            return time.perf_counter() - start
+
+    return run
+
+
+def submit_all_timer(start_one: Callable[[], Future[object]]) -> Timer:
+    """A timer that starts ``n`` tasks (all in flight at once), then waits for every result."""
+
+    def run(n: int) -> float:
+        with gc_paused():
+            start = time.perf_counter()
+            futures = [start_one() for _ in range(n)]
+            for future in futures:
+                future.result()
             return time.perf_counter() - start
 
     return run

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
-import itertools
 import os
 import platform
 import sys
@@ -28,12 +27,21 @@ import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from _timing import Timer, best_per_op, format_duration, format_table, gc_paused, loop_timer
+from _timing import (
+    Timer,
+    best_per_op,
+    cycling_timer,
+    format_duration,
+    format_table,
+    gc_paused,
+    loop_timer,
+    submit_all_timer,
+)
 
 from hawkeye_core.concurrency.aio import gather_with_concurrency, run_sync
 from hawkeye_core.concurrency.batch import Backpressure
@@ -114,34 +122,6 @@ class Row:
     @property
     def ratio(self) -> float:
         return self.cost / self.baseline_cost
-
-
-def cycling_timer(op: Callable[[str], object], keys: Sequence[str]) -> Timer:
-    """A timer calling ``op(key)`` ``n`` times, cycling through ``keys``."""
-
-    def run(n: int) -> float:
-        sequence = list(itertools.islice(itertools.cycle(keys), n))
-        with gc_paused():
-            start = time.perf_counter()
-            for key in sequence:
-                op(key)
-            return time.perf_counter() - start
-
-    return run
-
-
-def submit_all_timer(start_one: Callable[[], Future[Any]]) -> Timer:
-    """A timer that starts ``n`` tasks (all in flight at once), then waits for every result."""
-
-    def run(n: int) -> float:
-        with gc_paused():
-            start = time.perf_counter()
-            futures = [start_one() for _ in range(n)]
-            for future in futures:
-                future.result()
-            return time.perf_counter() - start
-
-    return run
 
 
 @contextmanager
@@ -520,17 +500,19 @@ def section_costs(settings: Settings, errors: list[str]) -> None:
     )
     table: list[list[str]] = []
     rows: list[Row] = []
+    raised: list[str] = []
     for case in CASES:
         try:
             results = measure(case, settings)
         except Exception:
             errors.append(f"{case.__name__}: {traceback.format_exc()}")
             table.append([case.__name__, "ERROR", "", "", ""])
+            raised.append(f"{case.__name__} raised (traceback on standard error)")
             continue
         rows += results
         table += [cost_cells(row) for row in results]
     print(format_table(["primitive", "cost/op", "raw baseline", "cost/op", "ratio"], table))
-    over = [
+    over = raised + [
         f"{r.name}: {r.ratio:.1f}x {r.baseline}"
         for r in rows
         if not r.floor and r.ratio > MAX_RATIO
@@ -657,6 +639,7 @@ def section_rate_limiter(settings: Settings, errors: list[str]) -> None:
         except Exception:
             errors.append(f"rate limiter at {rate:g}/s: {traceback.format_exc()}")
             table.append([f"{rate:,.0f}/s", "ERROR", "", "", "", "", ""])
+            failures.append(f"{rate:,.0f}/s raised (traceback on standard error)")
             continue
         table.append(cells)
         failures += missed

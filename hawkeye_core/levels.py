@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from hawkeye_core.concurrency.aio import LoopThread
 from hawkeye_core.concurrency.connpool import ConnectionPool, PoolStats
 from hawkeye_core.concurrency.workers import CallAbandoned, WorkerPool
 
@@ -124,8 +125,7 @@ class LevelPool:
             name=f"{level.thread_prefix}-loop", executor=_LoopExecutor(self)
         )
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._loop_thread: threading.Thread | None = None
+        self._loop_thread: LoopThread | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self._tasks: dict[Future[Any], asyncio.Future[Any]] = {}
         self._closed = False
@@ -155,11 +155,11 @@ class LevelPool:
         """
         with self._lock:
             task = self._tasks.get(future)
-            loop = self._loop
-        if task is not None and loop is not None:
+            loop_thread = self._loop_thread
+        if task is not None and loop_thread is not None:
             if future.done():
                 return False
-            loop.call_soon_threadsafe(task.cancel)
+            loop_thread.loop.call_soon_threadsafe(task.cancel)
             # Settle now: the caller must not wait on a task that ignores
             # cancellation; its late result is dropped.
             try:
@@ -181,15 +181,10 @@ class LevelPool:
         """Stop the level: optionally cancel pending work, then stop threads and loop."""
         with self._lock:
             self._closed = True
-            loop, thread = self._loop, self._loop_thread
-            tasks = list(self._tasks.values())
+            loop_thread = self._loop_thread
         self._workers.shutdown(wait=not cancel, cancel_futures=cancel, timeout=timeout)
-        if loop is not None and thread is not None:
-            if cancel:
-                for task in tasks:
-                    loop.call_soon_threadsafe(task.cancel)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout)
+        if loop_thread is not None:
+            loop_thread.stop(timeout)  # cancels what still runs on the loop
 
     def __enter__(self) -> LevelPool:
         return self
@@ -202,26 +197,10 @@ class LevelPool:
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"{self.level.label}: cannot submit after shutdown")
-            if self._loop is None:
-                loop = asyncio.new_event_loop()
-                ready = threading.Event()
-
-                def run() -> None:
-                    asyncio.set_event_loop(loop)
-                    self._semaphore = asyncio.Semaphore(self.size)
-                    loop.call_soon(ready.set)
-                    try:
-                        loop.run_forever()
-                    finally:
-                        _close_loop(loop)
-
-                thread = threading.Thread(
-                    target=run, name=f"{self.level.thread_prefix}-loop", daemon=True
-                )
-                thread.start()
-                ready.wait()
-                self._loop, self._loop_thread = loop, thread
-            return self._loop
+            if self._loop_thread is None:
+                self._semaphore = asyncio.Semaphore(self.size)
+                self._loop_thread = LoopThread(name=f"{self.level.thread_prefix}-loop")
+            return self._loop_thread.loop
 
     def _submit_async(
         self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -279,18 +258,6 @@ def _is_async(fn: Callable[..., Any]) -> bool:
     while hasattr(target, "func"):  # functools.partial
         target = target.func
     return inspect.iscoroutinefunction(target)
-
-
-def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
-    try:
-        pending = asyncio.all_tasks(loop)
-        for task in pending:
-            task.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        loop.run_until_complete(loop.shutdown_asyncgens())
-    finally:
-        loop.close()
 
 
 @attrs.define
