@@ -101,7 +101,9 @@ def best_per_op(
 
     Each timer is calibrated on its own to run for about ``target`` seconds, and the
     repeats are interleaved (A B C, A B C, ...), so a noisy spell on a shared machine
-    tends to hit every contender instead of one.
+    tends to hit every contender instead of one. Keep ``target`` short (a few ms, less
+    than a scheduler time slice) and ``repeats`` high: on a busy machine a long run is
+    always preempted, while some short runs are not, and the minimum keeps those.
     """
     sizes = {name: max(min_ops, calibrate(t, target)) for name, t in timers.items()}
     best = dict.fromkeys(timers, float("inf"))

@@ -1,6 +1,6 @@
 """Benchmark the core's concurrency primitives against the raw primitives they wrap.
 
-Run ``python benchmarks/primitives.py`` (about a minute) or ``--quick`` (a few seconds).
+Run ``python benchmarks/primitives.py`` (about 25 s on 2 cores) or ``--quick`` (a few seconds).
 Three sections, each ending with a line that states its goal and whether it was met:
 
 1. cost per operation of each primitive and its ratio to a raw threading/asyncio
@@ -77,8 +77,8 @@ class Settings:
     breaker_repeats: int  # section 3: runs per contender; the maximum is kept
 
 
-FULL = Settings(repeats=9, target=0.05, rate_seconds=2.0, breaker_seconds=1.5, breaker_repeats=3)
-QUICK = Settings(repeats=3, target=0.004, rate_seconds=1.0, breaker_seconds=0.3, breaker_repeats=1)
+FULL = Settings(repeats=41, target=0.003, rate_seconds=2.0, breaker_seconds=1.5, breaker_repeats=3)
+QUICK = Settings(repeats=5, target=0.002, rate_seconds=1.0, breaker_seconds=0.3, breaker_repeats=1)
 
 
 def noop() -> None:
@@ -524,6 +524,28 @@ def section_costs(settings: Settings, errors: list[str]) -> None:
     print()
 
 
+# -- sections 2 and 3: many threads --------------------------------------------------------
+
+
+def run_threads(work: Callable[[int], None], count: int) -> None:
+    """Run ``work(0)`` .. ``work(count - 1)`` on threads; re-raise the first error here."""
+    errors: list[BaseException] = []
+
+    def guarded(index: int) -> None:
+        try:
+            work(index)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
 # -- section 2: rate limiter accuracy ------------------------------------------------------
 
 
@@ -567,29 +589,22 @@ def run_rate_limiter(rate: float, seconds: float) -> RateRun:
     limiter = RateLimiter(rate, clock=clock)
     start = time.monotonic() + 0.05  # every thread starts at the same instant
     end = start + seconds
-    per_thread: list[tuple[list[float], list[float]]] = []
+    per_thread: list[list[tuple[float, float]]] = [[] for _ in range(RATE_THREADS)]
 
-    def work(admitted: list[float], returned: list[float]) -> None:
+    def work(index: int) -> None:
+        admissions = per_thread[index]
         time.sleep(max(0.0, start - time.monotonic()))
         while (remaining := end - time.monotonic()) > 0:
             if limiter.acquire(timeout=remaining):
-                returned.append(time.monotonic())
-                admitted.append(stamp.now)
+                admissions.append((stamp.now, time.monotonic()))
 
-    threads = []
-    for _ in range(RATE_THREADS):
-        lists: tuple[list[float], list[float]] = ([], [])
-        per_thread.append(lists)
-        threads.append(threading.Thread(target=work, args=lists, daemon=True))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(work, RATE_THREADS)
     run = RateRun(rate=rate, limit=limiter.limit, seconds=seconds)
-    for admitted, returned in per_thread:
+    for admissions in per_thread:
         # An admission granted right at the deadline is outside the measured span.
-        run.admitted += [t for t in admitted if t < end]
-        run.returned += returned
+        inside = [(admitted, returned) for admitted, returned in admissions if admitted < end]
+        run.admitted += [admitted for admitted, _ in inside]
+        run.returned += [returned for _, returned in inside]
     return run
 
 
@@ -683,13 +698,7 @@ def calls_per_second(call: Callable[[], object], seconds: float) -> float:
         counts[index] = made
         finished[index] = time.perf_counter()
 
-    threads = [
-        threading.Thread(target=work, args=(i,), daemon=True) for i in range(BREAKER_THREADS)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(work, BREAKER_THREADS)
     return sum(counts) / (max(finished) - start)
 
 

@@ -14,7 +14,7 @@ import enum
 import inspect
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 import attrs
@@ -157,15 +157,14 @@ class LevelPool:
             task = self._tasks.get(future)
             loop_thread = self._loop_thread
         if task is not None and loop_thread is not None:
-            if future.done():
-                return False
-            loop_thread.loop.call_soon_threadsafe(task.cancel)
-            # Settle now: the caller must not wait on a task that ignores
-            # cancellation; its late result is dropped.
+            # Settle first, then cancel: the caller must not wait on a task that
+            # ignores cancellation, and the task's own end must not win the race
+            # to settle the future. Its late result is dropped.
             try:
                 future.set_exception(CallAbandoned(f"{self.level.label}: call abandoned"))
-            except Exception:
-                return False
+            except InvalidStateError:
+                return False  # it had finished
+            loop_thread.loop.call_soon_threadsafe(task.cancel)
             return True
         return self._workers.abandon(future)
 
@@ -239,7 +238,7 @@ class LevelPool:
                 outer.set_exception(error)
             else:
                 outer.set_result(task.result())
-        except Exception:  # settled concurrently by abandon()
+        except InvalidStateError:  # settled already by abandon()
             pass
 
 

@@ -20,6 +20,7 @@ import contextlib
 import functools
 import itertools
 import logging
+import math
 import queue
 import signal
 import threading
@@ -80,6 +81,10 @@ class _Call:
     finished: bool = False
 
 
+def _tenth(rate: float | None) -> int | None:
+    return None if rate is None else max(1, math.ceil(rate / 10))
+
+
 class Run:
     """One run of the pipeline. Lifecycle hooks receive it as ``run``.
 
@@ -105,7 +110,14 @@ class Run:
         self.log = log
         self.stats = Stats()
         self.target_specs = tuple(target_specs)
-        self.limiter = KeyedRateLimiter(rate=settings.rate, per_key_rate=settings.host_rate)
+        # Bursts of a tenth of a second's worth, so probes are spread over each
+        # second rather than sent back to back at its start.
+        self.limiter = KeyedRateLimiter(
+            rate=settings.rate,
+            per_key_rate=settings.host_rate,
+            burst=_tenth(settings.rate),
+            per_key_burst=_tenth(settings.host_rate),
+        )
         self.breakers = BreakerRegistry(
             failure_threshold=settings.breaker_threshold, reset_timeout=settings.breaker_reset
         )

@@ -98,9 +98,15 @@ def test_both_kinds_of_callable_give_a_concurrent_future_and_named_threads():
 
 def test_abandoning_a_hung_sync_call_keeps_the_level_at_full_strength():
     release = threading.Event()
+    started = threading.Semaphore(0)
+
+    def hang() -> None:
+        started.release()
+        release.wait(30)
+
     with WorkerPool(2, name="HawkEye-Batch") as pool:
-        hung = [pool.submit(release.wait, 30) for _ in range(2)]
-        time.sleep(0.05)
+        hung = [pool.submit(hang) for _ in range(2)]
+        assert started.acquire(timeout=10) and started.acquire(timeout=10)
         assert all(pool.abandon(f) for f in hung)
         for f in hung:
             with pytest.raises(CallAbandoned):
@@ -119,8 +125,10 @@ def test_abandoning_a_hung_sync_call_keeps_the_level_at_full_strength():
 
 def test_abandoning_a_hung_async_call_cancels_it():
     cancelled = threading.Event()
+    started = threading.Event()
 
     async def hang():
+        started.set()
         try:
             await asyncio.sleep(30)
         except asyncio.CancelledError:
@@ -129,7 +137,7 @@ def test_abandoning_a_hung_async_call_cancels_it():
 
     with LevelPool(Level.INTROSPECT, 1) as pool:
         future = pool.submit(hang)
-        time.sleep(0.05)
+        assert started.wait(10)
         assert pool.abandon(future)
         assert cancelled.wait(5)
         with pytest.raises(CallAbandoned):

@@ -387,9 +387,10 @@ def test_per_host_rate_limit_spaces_calls_to_one_host():
     result = run_pipeline(["127.0.0.1"], p, settings=Settings(host_rate=3))
     assert len(stamps) == 5
     assert result.stats["rate_limited"] > 0
-    # At most 3 calls in any one-second window: the 4th comes a second after the
-    # 1st at the earliest. A lower bound only: slowness cannot make it fail.
-    assert stamps[3] - stamps[0] >= 0.95
+    # At most 3 admissions in any one-second window: the 4th is admitted a second
+    # after the 1st at the earliest. The stamps are taken later, on the level's
+    # threads, so allow for a late first stamp; without the limit this is ~0.
+    assert stamps[3] - stamps[0] >= 0.5
 
 
 def test_registered_context_manager_unregisters(listeners):

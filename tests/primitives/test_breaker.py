@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import sys
 import threading
 
 import pytest
@@ -22,6 +23,15 @@ from hawkeye_core.concurrency.breaker import (
 )
 
 CLOSED, OPEN, HALF_OPEN = BreakerState.CLOSED, BreakerState.OPEN, BreakerState.HALF_OPEN
+
+
+@pytest.fixture
+def frequent_thread_switches():
+    """Make the interpreter switch threads very often, so that races show up in stress tests."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(old)
 
 
 class FakeClock:
@@ -346,7 +356,7 @@ def test_breaker_does_not_serialise_protected_calls():
     assert breaker.stats().successes == n
 
 
-def test_breaker_counts_stay_consistent_under_stress():
+def test_breaker_counts_stay_consistent_under_stress(frequent_thread_switches):
     clock = FakeClock()
     transitions: list[tuple[BreakerState, BreakerState]] = []
     record_lock = threading.Lock()

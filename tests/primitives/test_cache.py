@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -14,6 +15,15 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from hawkeye_core.concurrency.cache import CacheStats, TTLCache, approximate_sizeof
+
+
+@pytest.fixture
+def frequent_thread_switches():
+    """Make the interpreter switch threads very often, so that races show up in stress tests."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(old)
 
 
 class FakeClock:
@@ -317,7 +327,7 @@ def test_set_during_get_or_set_wins_over_the_computed_value():
     assert "j" not in cache
 
 
-def test_get_or_set_calls_factory_once_per_key_under_stress():
+def test_get_or_set_calls_factory_once_per_key_under_stress(frequent_thread_switches):
     keys = [f"key{i}" for i in range(200)]
     cache: TTLCache[str, str] = TTLCache(max_entries=len(keys))
     calls: dict[str, int] = {}
@@ -343,7 +353,7 @@ def test_get_or_set_calls_factory_once_per_key_under_stress():
     assert all(count == 1 for count in calls.values()), calls
 
 
-def test_bounds_and_stats_hold_under_stress():
+def test_bounds_and_stats_hold_under_stress(frequent_thread_switches):
     clock = FakeClock()
     max_entries, max_bytes = 50, 400
     cache: TTLCache[int, str] = TTLCache(

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 import threading
+
+import pytest
 
 from hawkeye_core.concurrency.counters import Counter, Stats
 
 THREADS = 16
 OPS = 5_000
+
+
+@pytest.fixture
+def frequent_thread_switches():
+    """Make the interpreter switch threads very often, so that races show up in stress tests."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(old)
 
 
 def run_threads(target, n: int = THREADS) -> None:
@@ -37,7 +49,7 @@ def test_counter_add_returns_new_value_and_reset_returns_old():
     assert Counter(7).value == 7
 
 
-def test_counter_total_is_exact_under_contention():
+def test_counter_total_is_exact_under_contention(frequent_thread_switches):
     c = Counter()
     returned: list[list[int]] = [[] for _ in range(THREADS)]
 
@@ -53,7 +65,7 @@ def test_counter_total_is_exact_under_contention():
     assert sorted(seen) == list(range(1, THREADS * OPS + 1))
 
 
-def test_counter_reset_under_contention_loses_nothing():
+def test_counter_reset_under_contention_loses_nothing(frequent_thread_switches):
     c = Counter()
     drained = Counter()
 
@@ -105,7 +117,7 @@ def test_stats_reset_returns_old_values_and_zeroes():
     assert s.snapshot() == {"a": 0, "b": 0}
 
 
-def test_stats_totals_and_peaks_exact_under_contention():
+def test_stats_totals_and_peaks_exact_under_contention(frequent_thread_switches):
     s = Stats()
 
     def work(i: int) -> None:
