@@ -15,6 +15,7 @@ import itertools
 import sys
 import threading
 import time
+import types
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar, overload
@@ -27,15 +28,19 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 D = TypeVar("D")
 
-_MISSING: Any = object()
+# Not followed: leaves, and shared objects that a value merely refers to.
+_LEAVES = (str, bytes, bytearray, int, float, complex, type(None))
+_SHARED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
+_NOT_FOLLOWED = _LEAVES + _SHARED
 
 
 def approximate_sizeof(obj: object, *, max_depth: int = 8) -> int:
     """Approximate the memory held by ``obj`` and what it contains, in bytes.
 
-    Follows str/bytes/numbers by ``sys.getsizeof``, and dicts, lists, tuples,
-    sets and frozensets (and the ``__dict__`` of plain objects) recursively,
-    counting each object once, down to ``max_depth`` levels.
+    Sums ``sys.getsizeof`` over the object and, recursively, the contents of
+    dicts, lists, tuples, sets and the attributes of plain and slotted (attrs)
+    objects, counting each object once, down to ``max_depth`` levels. Modules,
+    classes and functions are counted shallowly.
     """
     seen: set[int] = set()
     total = 0
@@ -53,12 +58,9 @@ def approximate_sizeof(obj: object, *, max_depth: int = 8) -> int:
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list | tuple | set | frozenset):
             stack.extend((v, depth + 1) for v in item)
-        elif not isinstance(item, _ATOMIC):
+        elif not isinstance(item, _NOT_FOLLOWED):
             stack.extend((v, depth + 1) for v in _attributes(item))
     return total
-
-
-_ATOMIC = (str, bytes, bytearray, int, float, complex, bool, type(None), type)
 
 
 def _attributes(obj: object) -> list[object]:
@@ -84,7 +86,7 @@ class CacheStats:
     evictions: int  # dropped to respect max_entries / max_bytes
     expirations: int  # dropped because their time-to-live had passed
     entries: int
-    bytes: int
+    bytes: int  # approximate; always 0 when the cache has no max_bytes
 
 
 class _Entry:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import sys
 import threading
 import time
 from collections import OrderedDict
@@ -15,45 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from hawkeye_core.concurrency.cache import CacheStats, TTLCache, approximate_sizeof
-
-
-@pytest.fixture
-def frequent_thread_switches():
-    """Make the interpreter switch threads very often, so that races show up in stress tests."""
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(old)
-
-
-class FakeClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, now: float = 0.0) -> None:
-        self.now = now
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
-
-
-def run_threads(target, n: int) -> None:
-    start = threading.Barrier(n)
-
-    def body(i: int) -> None:
-        start.wait(timeout=30)
-        target(i)
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "worker threads did not finish"
+from tests.primitives.support import FakeClock, run_threads
 
 
 def wait_until(predicate, what: str, limit: float = 10.0) -> None:

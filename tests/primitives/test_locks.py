@@ -19,6 +19,7 @@ from hawkeye_core.concurrency.locks import (
     ResourceAllocator,
     ResourceTimeoutError,
 )
+from tests.primitives.support import frequent_thread_switches
 
 JOIN_TIMEOUT = 60
 
@@ -346,10 +347,11 @@ def test_allocator_never_over_allocates_under_concurrency(capacities, seed):
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(JOIN_TIMEOUT)
+    with frequent_thread_switches():
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(JOIN_TIMEOUT)
     assert not any(t.is_alive() for t in threads)
     assert not errors, errors[0]
     assert all(peak[r] <= capacities[r] for r in capacities), (peak, capacities)

@@ -5,46 +5,13 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-import sys
-import threading
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter, RateLimiter
-
-
-class FakeClock:
-    """A clock that moves only when advanced; remembers what each thread last read."""
-
-    def __init__(self, now: float = 0.0) -> None:
-        self.now = now
-        self.slept: list[float] = []
-        self._lock = threading.Lock()
-        self._local = threading.local()
-
-    def __call__(self) -> float:
-        self._local.last = self.now
-        return self.now
-
-    @property
-    def last_read(self) -> float:
-        """The value this thread last read: the admission time after a success."""
-        return self._local.last
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds > 0
-        self.slept.append(seconds)
-        self.advance(seconds)
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-        await asyncio.sleep(0)
+from tests.primitives.support import FakeClock, run_threads
 
 
 def assert_window_respected(times: list[float], limit: int, window: float) -> None:
@@ -321,30 +288,6 @@ def test_keyed_rejects_bad_settings_at_construction():
         KeyedRateLimiter(rate=-1)
     with pytest.raises(ValueError):
         KeyedRateLimiter(max_keys=0)
-
-
-@pytest.fixture
-def frequent_thread_switches():
-    """Make the interpreter switch threads very often, so that races show up in stress tests."""
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(old)
-
-
-def run_threads(target, n: int) -> None:
-    start = threading.Barrier(n)
-
-    def body(i: int) -> None:
-        start.wait(timeout=30)
-        target(i)
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "worker threads did not finish"
 
 
 def test_rate_limiter_respects_limits_under_thread_stress(frequent_thread_switches):
