@@ -21,6 +21,7 @@ from hawkeye_core.kinds import WorkRecord
 if TYPE_CHECKING:
     from hawkeye_core.concurrency.breaker import BreakerRegistry
     from hawkeye_core.concurrency.cache import TTLCache
+    from hawkeye_core.concurrency.counters import Stats
     from hawkeye_core.concurrency.monitor import ResourceMonitor
     from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter
     from hawkeye_core.config import Settings
@@ -51,6 +52,7 @@ class CallContext:
         breakers: BreakerRegistry,
         cache: TTLCache[Any, Any],
         monitor: ResourceMonitor,
+        stats: Stats,
     ) -> None:
         self.record = record
         self.plugin = plugin
@@ -61,6 +63,7 @@ class CallContext:
         self.breakers = breakers
         self.cache = cache
         self.monitor = monitor
+        self._stats = stats
         self.log = logging.getLogger(f"hawkeye.plugin.{plugin}")
         self._emit = emit
         self._run_cancelled = run_cancelled
@@ -70,6 +73,14 @@ class CallContext:
         """Hand one record to the runner now (ignored once the call is stopped)."""
         if not self._abandoned.is_set():
             self._emit(record)
+
+    def count(self, name: str, n: int = 1) -> None:
+        """Add ``n`` to the run's counter ``name`` (for what is not worth a record).
+
+        A scanner counts closed and filtered ports this way instead of emitting
+        one record for each.
+        """
+        self._stats.incr(name, n)
 
     def remaining(self) -> float:
         """Seconds left before this call's deadline (never negative)."""

@@ -27,7 +27,7 @@ from hawkeye_core.manager import PluginManager, create_plugin_manager
 from hawkeye_core.output import OutputError, plan_outputs, write_outputs
 from hawkeye_core.registry import Registry, RegistryError, collect_registry
 from hawkeye_core.runner import Run
-from hawkeye_core.targets import TargetError, check_sweep_size, expand_targets, parse_target
+from hawkeye_core.targets import TargetError, build_target_set
 
 __all__ = ["cli", "main"]
 
@@ -273,6 +273,61 @@ def _level_options(values: tuple[str, ...], name: str) -> dict[str, Any]:
 @cli.command("scan")
 @click.argument("targets", nargs=-1)
 @click.option(
+    "-iL",
+    "--input-list",
+    "target_files",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read targets from FILE (one or more a line, # comments).",
+)
+@click.option(
+    "--from-nmap",
+    "nmap_reports",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Take the hosts and open ports of an nmap XML report (-oX).",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="SPECS",
+    help="Skip these addresses, blocks, ranges or hosts (comma-separated).",
+)
+@click.option(
+    "-p",
+    "--ports",
+    metavar="PORTS",
+    help="Ports to scan: 1-1024,3000,8000-8100 or - for all (default: the MCP preset).",
+)
+@click.option(
+    "--top-ports",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Scan the N likeliest MCP ports of the preset.",
+)
+@click.option(
+    "--connect-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Seconds a TCP connect may take (default 1).",
+)
+@click.option(
+    "--max-retries",
+    "retries",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Extra tries for a port that did not answer (default 1).",
+)
+@click.option(
+    "--max-parallelism",
+    "parallelism",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="TCP connects in flight at once (default 1000).",
+)
+@click.option(
     "-o",
     "--output",
     "outputs",
@@ -309,6 +364,14 @@ def _level_options(values: tuple[str, ...], name: str) -> dict[str, Any]:
 def scan_command(
     ctx: click.Context,
     targets: tuple[str, ...],
+    target_files: tuple[Path, ...],
+    nmap_reports: tuple[Path, ...],
+    exclude: tuple[str, ...],
+    ports: str | None,
+    top_ports: int | None,
+    connect_timeout: float | None,
+    retries: int | None,
+    parallelism: int | None,
     outputs: tuple[str, ...],
     fmt: str | None,
     levels: tuple[str, ...],
@@ -320,7 +383,8 @@ def scan_command(
 ) -> int:
     """Scan TARGETS (default: this machine) for MCP servers and judge them.
 
-    TARGETS are addresses, CIDR blocks, hostnames, host:port or http(s) URLs.
+    TARGETS are addresses, CIDR blocks, ranges (10.0.0.5-20), hostnames,
+    host:port or http(s) URLs.
     """
     state = _state_from(ctx)
     overrides: dict[str, Any] = {
@@ -335,19 +399,31 @@ def scan_command(
         overrides["local"] = False
     if allow_large:
         overrides["allow_large"] = True
+    for key, value in (
+        ("ports", ports),
+        ("top_ports", top_ports),
+        ("connect_timeout", connect_timeout),
+        ("retries", retries),
+        ("parallelism", parallelism),
+    ):
+        if value is not None:
+            overrides[key] = value
     settings = state.settings(**overrides)
-    specs = [parse_target(t) for t in (targets or ("localhost",))]
-    check_sweep_size(specs, allow_large=settings.allow_large)
+    if not (targets or target_files or nmap_reports):
+        targets = ("localhost",)  # this machine
+    target_set = build_target_set(
+        targets, target_files=target_files, nmap_reports=nmap_reports, exclude=exclude
+    )
+    target_set.check_size(allow_large=settings.allow_large)
     pm, registry = _registry(state, settings)
     try:
         plan = plan_outputs(registry, outputs, fmt)
     except OutputError as exc:
         raise click.UsageError(str(exc)) from None
-    run = Run(pm, registry, settings, target_specs=[s.spec for s in specs])
-    run_targets = expand_targets(
-        specs, cache=run.cache, on_error=lambda message: _count(run, "targets_unresolved")
-    )
-    run.set_targets(run_targets)
+    run = Run(pm, registry, settings, target_specs=target_set.labels())
+    target_set.cache = run.cache
+    target_set.on_error = lambda message: _count(run, "targets_unresolved")
+    run.set_targets(target_set)
     result = run.execute()
     failed = write_outputs(plan, result)
     if result.interrupted:

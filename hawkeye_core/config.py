@@ -19,6 +19,7 @@ import attrs
 from attrs import field, frozen
 
 from hawkeye_core.levels import DEFAULT_LEVEL_SIZES, Level, parse_level_size
+from hawkeye_core.ports import MCP_PORTS, PortSpec, parse_ports, top_ports
 from hawkeye_core.records import freeze
 
 __all__ = ["ConfigError", "Settings", "load_settings"]
@@ -75,9 +76,20 @@ class Settings:
     disable_plugins: tuple[str, ...] = ()
     trace_plugins: bool = False
     local: bool = True  # run host detectors (configs, processes)
+    ports: PortSpec | None = None  # -p; None: the MCP preset (or its first top_ports)
+    top_ports: int | None = None  # --top-ports N: the N likeliest MCP ports
+    connect_timeout: float = 1.0  # seconds an L1 TCP connect may take
+    retries: int = 1  # extra tries for a port that did not answer (filtered)
+    parallelism: int = 1000  # L1 connects in flight at once
     allow_large: bool = False  # allow sweeps over 65,536 addresses
     plugin: Mapping[str, Mapping[str, Any]] = field(factory=dict, converter=_read_only)
     source: str = ""  # the config file read, if any
+
+    def port_spec(self) -> PortSpec:
+        """The ports to scan on targets that name none: ``ports``, else the MCP preset."""
+        if self.ports is not None:
+            return self.ports
+        return top_ports(self.top_ports or len(MCP_PORTS))
 
     def plugin_options(self, name: str) -> Mapping[str, Any]:
         """The ``[plugin.NAME]`` table (empty if absent)."""
@@ -99,11 +111,20 @@ def _number(key: str, value: Any, where: str, *, positive: bool = True) -> float
     return number
 
 
-def _whole(key: str, value: Any, where: str) -> int:
-    number = _number(key, value, where)
-    if number != int(number) or number < 1:
-        raise ConfigError(f"{where}: {key} must be a whole number of at least 1, not {value!r}")
+def _whole(key: str, value: Any, where: str, *, minimum: int = 1) -> int:
+    number = _number(key, value, where, positive=False)
+    if number != int(number) or number < minimum:
+        raise ConfigError(
+            f"{where}: {key} must be a whole number of at least {minimum}, not {value!r}"
+        )
     return int(number)
+
+
+def _ports(key: str, value: Any, where: str) -> PortSpec:
+    try:
+        return parse_ports(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {key}: {exc}") from None
 
 
 def _names(key: str, value: Any, where: str) -> tuple[str, ...]:
@@ -166,6 +187,11 @@ _PARSERS: dict[str, Any] = {
     "disable_plugins": _names,
     "trace_plugins": _bool,
     "local": _bool,
+    "ports": lambda k, v, w: _ports(k, v, w),
+    "top_ports": lambda k, v, w: _whole(k, v, w),
+    "connect_timeout": _number,
+    "retries": lambda k, v, w: _whole(k, v, w, minimum=0),
+    "parallelism": lambda k, v, w: _whole(k, v, w),
     "allow_large": _bool,
 }
 

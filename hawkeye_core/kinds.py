@@ -91,12 +91,21 @@ class WorkRecord:
 
 @frozen(kw_only=True)
 class Scanner(WorkRecord):
-    """Finds open ports: ``run(target, ctx)`` produces :class:`Endpoint` records (L1)."""
+    """Finds open ports: produces :class:`Endpoint` records (L1).
+
+    ``mode="target"`` (default): ``run(target, ctx)`` for each target.
+    ``mode="stream"``: ``run(targets, ctx)`` once per run, with a lazy
+    iterable of every target, for scanners that keep many hosts in flight
+    at once (it pauses while the machine is under pressure and ends when the
+    run is stopped).
+    """
 
     hook: ClassVar[str] = "hawkeye_scanners"
     kind: ClassVar[str] = "scanner"
     default_level: ClassVar[Level] = Level.SCAN
     produces: ClassVar[type] = Endpoint
+
+    mode: str = field(default="target", validator=validators.in_(("target", "stream")))
 
 
 @frozen(kw_only=True)

@@ -134,6 +134,28 @@ class Endpoint:
 
 
 @frozen(kw_only=True)
+class ServerInfo:
+    """The ``serverInfo`` an MCP server reports in its initialize result."""
+
+    name: str = field(validator=_str)
+    version: str = field(default="", validator=_str)
+    title: str | None = field(default=None, validator=_opt_str)
+
+
+@frozen(kw_only=True)
+class AuthPosture:
+    """What a server asks of a client before it answers."""
+
+    required: bool | None = None  # None: not determined
+    status: int | None = None  # HTTP status of the unauthenticated attempt
+    www_authenticate: str | None = field(default=None, validator=_opt_str)
+    resource_metadata: Mapping[str, Any] | None = field(
+        default=None, converter=attrs.converters.optional(_frozen_mapping)
+    )
+    authorization_servers: tuple[str, ...] = field(default=(), converter=as_tuple)
+
+
+@frozen(kw_only=True)
 class ServerRef:
     """A place an MCP server can be reached: a URL, or a stdio command line.
 
@@ -150,8 +172,12 @@ class ServerRef:
     name: str = field(default="", validator=_str)  # the name a config gives it
     found_in: str = field(default="", validator=_str)  # config path, pid, or scanned endpoint
     protocol_version: str | None = field(default=None, validator=_opt_str)
-    server_name: str | None = field(default=None, validator=_opt_str)
-    evidence: tuple[str, ...] = field(default=(), converter=as_tuple)
+    server_info: ServerInfo | None = None  # what the server said of itself, if it did
+    auth: AuthPosture | None = None  # what it asked of an unauthenticated client
+    tls: Mapping[str, Any] | None = field(  # certificate facts of an https server
+        default=None, converter=attrs.converters.optional(_frozen_mapping)
+    )
+    evidence: tuple[str, ...] = field(default=(), converter=as_tuple)  # why it is MCP
     confidence: float = field(default=1.0, validator=_confidence)
 
     def __attrs_post_init__(self) -> None:
@@ -167,15 +193,6 @@ class ServerRef:
         if self.transport == "stdio" and self.command:
             return "stdio:" + " ".join(self.command)
         return f"{self.transport}:{self.url or self.name}"
-
-
-@frozen(kw_only=True)
-class ServerInfo:
-    """The ``serverInfo`` an MCP server reports in its initialize result."""
-
-    name: str = field(validator=_str)
-    version: str = field(default="", validator=_str)
-    title: str | None = field(default=None, validator=_opt_str)
 
 
 @frozen(kw_only=True)
@@ -228,19 +245,6 @@ class Prompt:
     name: str = field(validator=_str)
     description: str = field(default="", validator=_str)
     arguments: tuple[PromptArgument, ...] = field(default=(), converter=as_tuple)
-
-
-@frozen(kw_only=True)
-class AuthPosture:
-    """What a server asks of a client before it answers."""
-
-    required: bool | None = None  # None: not determined
-    status: int | None = None  # HTTP status of the unauthenticated attempt
-    www_authenticate: str | None = field(default=None, validator=_opt_str)
-    resource_metadata: Mapping[str, Any] | None = field(
-        default=None, converter=attrs.converters.optional(_frozen_mapping)
-    )
-    authorization_servers: tuple[str, ...] = field(default=(), converter=as_tuple)
 
 
 @frozen(kw_only=True)

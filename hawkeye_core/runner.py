@@ -131,7 +131,8 @@ class Run:
             )
         )
         self.cancelled = threading.Event()
-        self._targets: Iterator[Target] = iter(targets)
+        self._target_source: Iterable[Target] = targets
+        self._targets: Iterator[Target] | None = None
         self._targets_done = False
         self._events: queue.SimpleQueue[tuple[str, int, Any]] = queue.SimpleQueue()
         self._ids = itertools.count(1)
@@ -150,8 +151,13 @@ class Run:
 
     # -- public ------------------------------------------------------------------
     def set_targets(self, targets: Iterable[Target]) -> None:
-        """Give the run its targets (an iterable, consumed lazily); before ``execute``."""
-        self._targets = iter(targets)
+        """Give the run its targets, before ``execute``.
+
+        They are consumed lazily. Stream scanners iterate them again, so pass
+        something that can be iterated more than once (a list, a
+        :class:`hawkeye_core.targets.TargetSet`).
+        """
+        self._target_source = targets
 
     def cancel(self) -> None:
         """Ask the run to stop: no new work, in-flight calls abandoned."""
@@ -202,6 +208,18 @@ class Run:
 
     # -- the loop ----------------------------------------------------------------
     def _loop(self) -> None:
+        scanners = self.registry.scanners
+        per_target = [e for e in scanners if e.record.mode == "target"]
+        streams = [e for e in scanners if e.record.mode == "stream"]
+        if per_target:
+            self._targets = iter(self._target_source)
+        else:
+            self._targets_done = True  # nothing scans one target at a time
+        for index, entry in enumerate(streams):
+            count = index == 0 and not per_target
+            self._pending[entry.record.effective_level].append(
+                _Job(entry=entry, args=(self._stream_targets(count),), subject="targets")
+            )
         if self.settings.local:
             for entry in self.registry.detectors:
                 if entry.record.on == "host":
@@ -259,16 +277,29 @@ class Run:
                 self._submit(level, job)
         self._take_targets()
 
+    def _stream_targets(self, count: bool) -> Iterator[Target]:
+        """The targets for a stream scanner: lazy, paused under pressure, ended by a stop."""
+        for target in self._target_source:
+            while self.monitor.should_throttle() and not self.cancelled.is_set():
+                self.stats.incr("throttled")
+                time.sleep(0.1)
+            if self.cancelled.is_set():
+                return
+            if count:
+                self.stats.incr("targets")
+            yield target
+
     def _take_targets(self) -> None:
         # Targets enter only while L1 has room and the machine is not under
         # pressure; downstream levels keep draining meanwhile.
         l1 = self._pending[Level.SCAN]
-        scanners = self.registry.scanners
+        scanners = [e for e in self.registry.scanners if e.record.mode == "target"]
         while not self._targets_done and len(l1) < self.settings.levels[Level.SCAN]:
             if self.monitor.should_throttle():
                 self.stats.incr("throttled")
                 self._note_wake(0.1)
                 return
+            assert self._targets is not None
             target = next(self._targets, None)
             if target is None:
                 self._targets_done = True
@@ -309,6 +340,7 @@ class Run:
             breakers=self.breakers,
             cache=self.cache,
             monitor=self.monitor,
+            stats=self.stats,
         )
         fn = entry.record.run
         runner = run_async if is_async_callable(fn) else run_sync

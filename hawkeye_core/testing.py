@@ -19,7 +19,7 @@ from hawkeye_core.records import Target
 from hawkeye_core.registry import collect_registry
 from hawkeye_core.result import ScanResult
 from hawkeye_core.runner import Run
-from hawkeye_core.targets import expand_targets, parse_target
+from hawkeye_core.targets import build_target_set
 
 __all__ = ["fresh_manager", "registered", "run_pipeline"]
 
@@ -70,14 +70,9 @@ def run_pipeline(
     pm = pm or fresh_manager(*plugins, settings=settings, entry_points=entry_points)
     registry = collect_registry(pm)
     items = list(targets)
-    specs = [parse_target(t) for t in items if isinstance(t, str)]
-    given = [t for t in items if isinstance(t, Target)]
-    run = Run(
-        pm,
-        registry,
-        settings,
-        target_specs=[s.spec for s in specs] + [t.spec for t in given],
-        monitor=monitor,
-    )
-    run.set_targets(itertools.chain(given, expand_targets(specs, cache=run.cache)))
+    target_set = build_target_set([t for t in items if isinstance(t, str)])
+    target_set.given = [t for t in items if isinstance(t, Target)]
+    run = Run(pm, registry, settings, target_specs=target_set.labels(), monitor=monitor)
+    target_set.cache = run.cache
+    run.set_targets(target_set)
     return run.execute()

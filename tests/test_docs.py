@@ -501,7 +501,7 @@ def test_rules_example_detects_a_real_server_on_loopback(
     assert not result.errors, result.errors
     [server] = result.servers
     assert server.url == f"http://127.0.0.1:{mcp_server}/mcp"
-    assert server.server_name == "loopback-test"
+    assert server.server_info.name == "loopback-test"
     assert server.found_in == f"127.0.0.1:{mcp_server}"
 
 

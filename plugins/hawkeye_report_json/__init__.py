@@ -21,7 +21,8 @@ def report_data(result: ScanResult) -> dict[str, Any]:
     for ref in result.servers:
         inventory = inventories.get(ref.key)
         server = to_data(ref)
-        server["server_info"] = to_data(inventory.server_info) if inventory else None
+        if inventory is not None and inventory.server_info is not None:
+            server["server_info"] = to_data(inventory.server_info)
         if inventory is not None and inventory.protocol_version:
             server["protocol_version"] = inventory.protocol_version
         server["inventory"] = to_data(inventory) if inventory else None
