@@ -98,10 +98,10 @@ def _range(text: str, spec: str) -> TargetSpec | None:
         first = ipaddress.ip_address(start_text)
     except ValueError:
         return None
+    if end_text.isdigit() and first.version == 4 and int(end_text) > 255:
+        raise TargetError(f"bad target {spec!r}: {end_text} is past the last octet")
     try:
         if end_text.isdigit() and first.version == 4:
-            if int(end_text) > 255:
-                raise TargetError(f"bad target {spec!r}: {end_text} is past the last octet")
             last: Address = ipaddress.ip_address(int(first) - int(first) % 256 + int(end_text))
         elif (
             first.version == 6

@@ -203,3 +203,49 @@ def test_plugins_add_commands_through_hawkeye_commands(tmp_path: Path):
     assert "greet" in listed.stdout
     env_dir = hawkeye("greet", "env", env={"HAWKEYE_PLUGINS_DIR": str(tmp_path)})
     assert env_dir.stdout == "hello env\n", env_dir.stderr
+
+
+def test_scan_reads_target_files_nmap_reports_and_excludes(tmp_path: Path):
+    (tmp_path / "hosts.txt").write_text("127.0.0.1 # me\n127.0.0.2-4\n")
+    (tmp_path / "scan.xml").write_text(
+        '<nmaprun><host><status state="up"/><address addr="127.0.0.9" addrtype="ipv4"/>'
+        '<ports><port protocol="tcp" portid="8000"><state state="open"/></port></ports>'
+        "</host></nmaprun>"
+    )
+    out = hawkeye(
+        "scan",
+        "--no-local",
+        "-iL",
+        "hosts.txt",
+        "--from-nmap",
+        "scan.xml",
+        "--exclude",
+        "127.0.0.3",
+        "-p",
+        "9",
+        "--format",
+        "json",
+        "--max-parallelism",
+        "10",
+        "--connect-timeout",
+        "0.5",
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["scan"]["targets"] == ["127.0.0.1", "127.0.0.2-4", "127.0.0.9:8000"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-p", "10-5"], "range '10-5' runs backwards"),
+        (["-iL", "missing.txt"], "target file not found: missing.txt"),
+        (["--from-nmap", "missing.xml"], "nmap report not found: missing.xml"),
+        (["--top-ports", "0"], "--top-ports"),
+    ],
+)
+def test_bad_scan_inputs_are_one_line(tmp_path: Path, args, message):
+    out = hawkeye("scan", "--no-local", *args, cwd=tmp_path)
+    assert out.returncode == 2 and message in out.stderr, out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1

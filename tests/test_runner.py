@@ -422,3 +422,62 @@ def test_cancel_keeps_what_was_found_and_abandons_in_flight_calls():
     assert result.interrupted
     assert [e.port for e in result.endpoints] == [1]
     assert [o.status for o in result.errors] == ["cancelled"]
+
+
+def test_stream_scanners_get_every_target_lazily_in_one_call():
+    calls = []
+
+    def scan(targets, ctx):
+        calls.append(threading.current_thread().name)
+        for target in targets:
+            yield Endpoint(host=target.host, port=target.port or 80)
+        ctx.count("endpoints_closed", 7)
+
+    per_target = []
+
+    def single(target, ctx):
+        per_target.append(target.host)
+
+    p = plugin(
+        "streamer",
+        hawkeye_scanners=lambda: [
+            Scanner(name="stream", mode="stream", run=scan),
+            Scanner(name="single", run=single),
+        ],
+    )
+    result = run_pipeline(["192.0.2.0/30", "192.0.2.9:8000"], p)
+    assert len(calls) == 1 and calls[0].startswith("HawkEye-Scanner_")
+    assert [(e.host, e.port) for e in result.endpoints] == [
+        ("192.0.2.0", 80),
+        ("192.0.2.1", 80),
+        ("192.0.2.2", 80),
+        ("192.0.2.3", 80),
+        ("192.0.2.9", 8000),
+    ]
+    assert sorted(per_target) == ["192.0.2.0", "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.9"]
+    assert result.stats["targets"] == 5 and result.stats["endpoints_closed"] == 7
+
+
+def test_a_stream_scanner_stops_taking_targets_when_the_run_is_cancelled():
+    from hawkeye_core import collect_registry
+    from hawkeye_core.records import Target
+    from hawkeye_core.runner import Run
+
+    taken = []
+
+    def scan(targets, ctx):
+        for target in targets:
+            taken.append(target.host)
+            if len(taken) == 3:
+                run.cancel()
+            time.sleep(0.01)
+        return ()
+
+    p = plugin(
+        "cancel-stream", hawkeye_scanners=lambda: [Scanner(name="s", mode="stream", run=scan)]
+    )
+    pm = fresh_manager(p)
+    run = Run(pm, collect_registry(pm), Settings())
+    run.set_targets([Target(spec=f"h{i}", host=f"192.0.2.{i}") for i in range(100)])
+    result = run.execute()
+    assert result.interrupted and len(taken) <= 4
