@@ -16,13 +16,11 @@ abandons what is in flight and returns what was found.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import logging
 import math
 import queue
-import signal
 import threading
 import time
 import uuid
@@ -44,6 +42,7 @@ from hawkeye_core.concurrency.monitor import ResourceLimits, ResourceMonitor
 from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter
 from hawkeye_core.config import Settings
 from hawkeye_core.levels import Level, LevelPools
+from hawkeye_core.lifecycle import call_lifecycle_hook, stop_signals
 from hawkeye_core.manager import PluginManager, _error_line
 from hawkeye_core.records import Endpoint, Finding, Outcome, ServerInventory, ServerRef, Target
 from hawkeye_core.registry import Registered, Registry
@@ -167,19 +166,18 @@ class Run:
     def execute(self) -> ScanResult:
         """Run the pipeline to the end (or to Ctrl-C) and return what was found."""
         self._started = time.time()
-        restore = self._install_signal_handlers()
         result: ScanResult | None = None
         try:
-            self.monitor.start()
-            self._call_hook("hawkeye_before_run", run=self)
-            self._loop()
+            with stop_signals(self.cancel, self.cancelled.is_set):
+                self.monitor.start()
+                self._call_hook("hawkeye_before_run", run=self)
+                self._loop()
         except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, keep what was found
             self.cancelled.set()
         finally:
             self._stop_all()
             self.monitor.stop()
             self._pools.shutdown(cancel=True, timeout=1.0)
-            restore()
             for level, counts in self._pools.stats().items():
                 for name in ("completed", "failed"):
                     self.stats.incr(f"{level.label}_{name}", getattr(counts, name))
@@ -548,49 +546,22 @@ class Run:
         )
 
     def _call_hook(self, name: str, **kwargs: Any) -> None:
-        """Call a lifecycle hook one plugin at a time; a failure is reported, not raised."""
-        caller = getattr(self.pm.hook, name)
-        for impl in reversed(caller.get_hookimpls()):
-            if impl.wrapper or impl.hookwrapper:
-                continue  # reported at registration
-            if self.settings.trace_plugins:
-                log.info("trace: %s(%s) -> %s", name, ", ".join(kwargs), impl.plugin_name)
-            try:
-                impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
-            except Exception as exc:
-                self.stats.incr("hook_errors")
-                self.pm.problem(impl.plugin_name, f"{name} raised {_error_line(exc)}")
-                if len(self._errors) < MAX_KEPT_ERRORS:
-                    self._errors.append(
-                        Outcome(
-                            plugin=impl.plugin_name,
-                            kind="hook",
-                            level=0,
-                            subject=name,
-                            status="error",
-                            started=time.time(),
-                            error=_error_line(exc),
-                            error_type=type(exc).__name__,
-                        )
-                    )
+        call_lifecycle_hook(
+            self.pm, name, trace=self.settings.trace_plugins, on_error=self._hook_failed, **kwargs
+        )
 
-    def _install_signal_handlers(self) -> Any:
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        previous: dict[int, Any] = {}
-
-        def handler(signum: int, frame: Any) -> None:
-            if self.cancelled.is_set():  # a second Ctrl-C: stop waiting at once
-                raise KeyboardInterrupt
-            log.warning("interrupted: stopping, keeping what was found")
-            self.cancel()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(ValueError, OSError):
-                previous[sig] = signal.signal(sig, handler)
-
-        def restore() -> None:
-            for sig, old in previous.items():
-                signal.signal(sig, old)
-
-        return restore
+    def _hook_failed(self, plugin: str, hook: str, exc: BaseException) -> None:
+        self.stats.incr("hook_errors")
+        if len(self._errors) < MAX_KEPT_ERRORS:
+            self._errors.append(
+                Outcome(
+                    plugin=plugin,
+                    kind="hook",
+                    level=0,
+                    subject=hook,
+                    status="error",
+                    started=time.time(),
+                    error=_error_line(exc),
+                    error_type=type(exc).__name__,
+                )
+            )
