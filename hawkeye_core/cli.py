@@ -358,6 +358,14 @@ def _level_options(values: tuple[str, ...], name: str) -> dict[str, Any]:
 @click.option(
     "--host-rate", type=click.FloatRange(min=0, min_open=True), help="Probes per second per host."
 )
+@click.option(
+    "--client-config",
+    "client_configs",
+    multiple=True,
+    metavar="PATH",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also read this AI-client config file (repeatable).",
+)
 @click.option("--no-local", is_flag=True, help="Skip local discovery (configs and processes).")
 @click.option("--allow-large", is_flag=True, help=f"Allow sweeps over {65536:,} addresses.")
 @click.pass_context
@@ -378,6 +386,7 @@ def scan_command(
     deadlines: tuple[str, ...],
     rate: float | None,
     host_rate: float | None,
+    client_configs: tuple[Path, ...],
     no_local: bool,
     allow_large: bool,
 ) -> int:
@@ -397,6 +406,8 @@ def scan_command(
         overrides["host_rate"] = host_rate
     if no_local:
         overrides["local"] = False
+    if client_configs:
+        overrides["client_configs"] = [str(p) for p in client_configs]
     if allow_large:
         overrides["allow_large"] = True
     for key, value in (

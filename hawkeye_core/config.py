@@ -76,6 +76,8 @@ class Settings:
     disable_plugins: tuple[str, ...] = ()
     trace_plugins: bool = False
     local: bool = True  # run host detectors (configs, processes)
+    client_configs: tuple[Path, ...] = field(default=(), converter=_paths)  # more files to read
+    home: Path | None = None  # the home folder whose client configs are read (default: ~)
     ports: PortSpec | None = None  # -p; None: the MCP preset (or its first top_ports)
     top_ports: int | None = None  # --top-ports N: the N likeliest MCP ports
     connect_timeout: float = 1.0  # seconds an L1 TCP connect may take
@@ -187,6 +189,10 @@ _PARSERS: dict[str, Any] = {
     "disable_plugins": _names,
     "trace_plugins": _bool,
     "local": _bool,
+    "client_configs": lambda k, v, w: tuple(
+        Path(p) for p in (v.split(os.pathsep) if isinstance(v, str) else v) if str(p)
+    ),
+    "home": lambda k, v, w: Path(str(v)),
     "ports": lambda k, v, w: _ports(k, v, w),
     "top_ports": lambda k, v, w: _whole(k, v, w),
     "connect_timeout": _number,
