@@ -443,6 +443,61 @@ def scan_command(
     return EXIT_OUTPUT if failed else EXIT_OK
 
 
+@cli.command("discover")
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FILE",
+    help="Write a report; the format follows the extension (repeatable).",
+)
+@click.option(
+    "--format", "fmt", metavar="FORMAT", help="Report format on stdout (default: terminal)."
+)
+@click.option(
+    "--client-config",
+    "client_configs",
+    multiple=True,
+    metavar="PATH",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also read this AI-client config file (repeatable).",
+)
+@click.pass_context
+def discover_command(
+    ctx: click.Context, outputs: tuple[str, ...], fmt: str | None, client_configs: tuple[Path, ...]
+) -> int:
+    """List the MCP servers configured or running on this host, contacting nothing.
+
+    Runs only the host detectors (AI-client configs, processes): no scan, no
+    connection to any server, no command from a config is started.
+    """
+    state = _state_from(ctx)
+    overrides: dict[str, Any] = {"local": True}
+    if client_configs:
+        overrides["client_configs"] = [str(p) for p in client_configs]
+    settings = state.settings(**overrides)
+    pm, registry = _registry(state, settings)
+    local_only = Registry(
+        entries=[
+            e
+            for e in registry.entries
+            if e.kind == "reporter" or (e.kind == "detector" and e.record.on == "host")
+        ],
+        problems=registry.problems,
+    )
+    try:
+        plan = plan_outputs(local_only, outputs, fmt)
+    except OutputError as exc:
+        raise click.UsageError(str(exc)) from None
+    run = Run(pm, local_only, settings, target_specs=["this host"])
+    result = run.execute()
+    failed = write_outputs(plan, result)
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OUTPUT if failed else EXIT_OK
+
+
 def _count(run: Run, name: str) -> None:
     run.stats.incr(name)
 

@@ -249,3 +249,36 @@ def test_bad_scan_inputs_are_one_line(tmp_path: Path, args, message):
     out = hawkeye("scan", "--no-local", *args, cwd=tmp_path)
     assert out.returncode == 2 and message in out.stderr, out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_discover_runs_only_host_detectors(tmp_path: Path):
+    marker = tmp_path / "contacted"
+    (tmp_path / "site.py").write_text(textwrap.dedent(f'''
+        from pathlib import Path
+        from hawkeye_core import Detector, Introspector, Scanner, ServerRef, hookimpl
+
+        def local(ctx):
+            yield ServerRef(transport="stdio", command=("srv", "--stdio"), name="srv",
+                            found_in="/etc/ai/config.json")
+
+        def touch(*args):
+            Path({str(marker)!r}).write_text("contacted")
+
+        @hookimpl
+        def hawkeye_detectors():
+            yield Detector(name="local", on="host", run=local)
+            yield Detector(name="remote", run=touch)
+
+        @hookimpl
+        def hawkeye_scanners():
+            yield Scanner(name="scan", run=touch)
+
+        @hookimpl
+        def hawkeye_introspectors():
+            yield Introspector(name="talk", run=touch)
+    '''))
+    out = hawkeye("--plugins-dir", str(tmp_path), "discover", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    [server] = json.loads(out.stdout)["servers"]
+    assert server["command"] == ["srv", "--stdio"] and server["found_in"] == "/etc/ai/config.json"
+    assert not marker.exists()
