@@ -366,6 +366,23 @@ def _level_options(values: tuple[str, ...], name: str) -> dict[str, Any]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also read this AI-client config file (repeatable).",
 )
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="NAME:VALUE",
+    help="Send this HTTP header to the targets named on the command line (repeatable).",
+)
+@click.option(
+    "--bearer",
+    metavar="TOKEN",
+    help="Send 'Authorization: Bearer TOKEN' to the targets named on the command line.",
+)
+@click.option(
+    "--allow-exec",
+    is_flag=True,
+    help="Start stdio servers found in configs (sandboxed) to inventory them.",
+)
 @click.option("--no-local", is_flag=True, help="Skip local discovery (configs and processes).")
 @click.option("--allow-large", is_flag=True, help=f"Allow sweeps over {65536:,} addresses.")
 @click.pass_context
@@ -387,6 +404,9 @@ def scan_command(
     rate: float | None,
     host_rate: float | None,
     client_configs: tuple[Path, ...],
+    headers: tuple[str, ...],
+    bearer: str | None,
+    allow_exec: bool,
     no_local: bool,
     allow_large: bool,
 ) -> int:
@@ -408,6 +428,8 @@ def scan_command(
         overrides["local"] = False
     if client_configs:
         overrides["client_configs"] = [str(p) for p in client_configs]
+    if allow_exec:
+        overrides["allow_exec"] = True
     if allow_large:
         overrides["allow_large"] = True
     for key, value in (
@@ -426,6 +448,15 @@ def scan_command(
         targets, target_files=target_files, nmap_reports=nmap_reports, exclude=exclude
     )
     target_set.check_size(allow_large=settings.allow_large)
+    if headers or bearer:
+        settings = settings.evolve(
+            headers=_parse_headers(headers, bearer),
+            credential_hosts=tuple(
+                s.host.lower() if s.host else str(s.first)
+                for s in target_set.specs
+                if s.host or (s.first is not None and s.first == s.last)
+            ),
+        )
     pm, registry = _registry(state, settings)
     try:
         plan = plan_outputs(registry, outputs, fmt)
@@ -496,6 +527,26 @@ def discover_command(
     if result.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OUTPUT if failed else EXIT_OK
+
+
+def _parse_headers(headers: tuple[str, ...], bearer: str | None) -> tuple[tuple[str, str], ...]:
+    parsed = []
+    for header in headers:
+        name, sep, value = header.partition(":")
+        name = name.strip()
+        if (
+            not sep
+            or not name
+            or any(c in name for c in " \t\r\n")
+            or any(c in value for c in "\r\n")
+        ):
+            raise click.BadParameter(f"--header takes NAME:VALUE, not {header!r}")
+        parsed.append((name, value.strip()))
+    if bearer is not None:
+        if not bearer.strip() or any(c in bearer for c in "\r\n "):
+            raise click.BadParameter("--bearer takes a token without spaces or newlines")
+        parsed.append(("Authorization", f"Bearer {bearer.strip()}"))
+    return tuple(parsed)
 
 
 def _count(run: Run, name: str) -> None:

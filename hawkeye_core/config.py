@@ -14,6 +14,7 @@ import types
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 from attrs import field, frozen
@@ -83,6 +84,9 @@ class Settings:
     connect_timeout: float = 1.0  # seconds an L1 TCP connect may take
     retries: int = 1  # extra tries for a port that did not answer (filtered)
     parallelism: int = 1000  # L1 connects in flight at once
+    allow_exec: bool = False  # start stdio servers found in configs (sandboxed)
+    headers: tuple[tuple[str, str], ...] = ()  # extra HTTP headers (--header, --bearer)
+    credential_hosts: tuple[str, ...] = ()  # hosts the headers may be sent to
     allow_large: bool = False  # allow sweeps over 65,536 addresses
     plugin: Mapping[str, Mapping[str, Any]] = field(factory=dict, converter=_read_only)
     source: str = ""  # the config file read, if any
@@ -92,6 +96,18 @@ class Settings:
         if self.ports is not None:
             return self.ports
         return top_ports(self.top_ports or len(MCP_PORTS))
+
+    def headers_for(self, url: str) -> dict[str, str]:
+        """The ``--header``/``--bearer`` headers to send to ``url``.
+
+        Credentials go only to the hosts the user named as targets, never to
+        a server found by a sweep or in a config: a token for one server is
+        not to be handed to every server on the network.
+        """
+        host = (urlsplit(url).hostname or "").lower()
+        if not self.headers or host not in self.credential_hosts:
+            return {}
+        return dict(self.headers)
 
     def plugin_options(self, name: str) -> Mapping[str, Any]:
         """The ``[plugin.NAME]`` table (empty if absent)."""
@@ -189,6 +205,7 @@ _PARSERS: dict[str, Any] = {
     "disable_plugins": _names,
     "trace_plugins": _bool,
     "local": _bool,
+    "allow_exec": _bool,
     "client_configs": lambda k, v, w: tuple(
         Path(p) for p in (v.split(os.pathsep) if isinstance(v, str) else v) if str(p)
     ),

@@ -107,3 +107,12 @@ def test_plugin_options_are_read_only(tmp_path: Path):
     with pytest.raises(TypeError):
         settings.plugin_options("a")["k"] = 2  # type: ignore[index]
     assert settings.plugin_options("a")["items"] == (1, 2)
+
+
+def test_credentials_go_only_to_the_hosts_named_as_targets():
+    from hawkeye_core import Settings
+
+    settings = Settings(headers=(("Authorization", "Bearer t0k"),), credential_hosts=("mcp.lab",))
+    assert settings.headers_for("https://mcp.lab:8443/mcp") == {"Authorization": "Bearer t0k"}
+    assert settings.headers_for("http://10.0.0.7:8000/mcp") == {}
+    assert Settings().headers_for("https://mcp.lab/mcp") == {}
