@@ -85,6 +85,11 @@ def _nonempty(instance: Any, attribute: attrs.Attribute[Any], value: str) -> Non
         raise ValueError(f"{attribute.name} must not be empty")
 
 
+def host_port(host: str, port: int) -> str:
+    """``host:port``, with an IPv6 host in brackets, as URLs write it."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 class Severity(enum.IntEnum):
     """How bad a finding is; ordered, so ``severity >= Severity.HIGH`` works."""
 
@@ -131,6 +136,11 @@ class Endpoint:
     url: str | None = field(default=None, validator=_opt_str)  # when the target named one
     reason: str = field(default="", validator=_str)  # why it is in this state
     elapsed: float | None = None  # seconds the probe took
+
+    @property
+    def address(self) -> str:
+        """``host:port``, with an IPv6 host in brackets (``[::1]:8000``)."""
+        return host_port(self.host, self.port)
 
 
 @frozen(kw_only=True)

@@ -471,7 +471,7 @@ class Run:
         self._endpoints[key] = endpoint
         for entry in self.registry.detectors:
             if entry.record.on == "endpoint" and self._accepts(entry, endpoint):
-                self._queue(entry, (endpoint,), f"{endpoint.host}:{endpoint.port}", endpoint.host)
+                self._queue(entry, (endpoint,), endpoint.address, endpoint.host)
 
     def _on_server(self, ref: ServerRef) -> None:
         if ref.key in self._servers:
