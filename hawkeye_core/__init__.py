@@ -52,6 +52,7 @@ from hawkeye_core.records import (
     Target,
     Tool,
 )
+from hawkeye_core.redact import is_marker, redact, redact_command, redact_env
 from hawkeye_core.registry import Registered, Registry, RegistryError, collect_registry
 from hawkeye_core.result import ScanResult, to_data
 from hawkeye_core.runner import Run
@@ -122,7 +123,11 @@ __all__ = [
     "create_plugin_manager",
     "gather_with_concurrency",
     "hookimpl",
+    "is_marker",
     "load_settings",
+    "redact",
+    "redact_command",
+    "redact_env",
     "run_sync",
     "terminal_safe",
     "timeout_context",

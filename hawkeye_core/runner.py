@@ -474,8 +474,16 @@ class Run:
                 self._queue(entry, (endpoint,), endpoint.address, endpoint.host)
 
     def _on_server(self, ref: ServerRef) -> None:
-        if ref.key in self._servers:
+        first = self._servers.get(ref.key)
+        if first is not None:
+            # The same server seen again (a config and its running process):
+            # keep one, with what each detector knew of it.
             self.stats.incr("servers_duplicate")
+            more = [e for e in ref.evidence if e not in first.evidence]
+            if ref.found_in and ref.found_in != first.found_in:
+                more.insert(0, f"also found in {ref.found_in}")
+            if more and len(first.evidence) < 50:
+                self._servers[ref.key] = attrs.evolve(first, evidence=(*first.evidence, *more))
             return
         self._servers[ref.key] = ref
         self.stats.incr("servers")
