@@ -342,6 +342,37 @@ def test_duplicate_servers_from_two_detectors_are_introspected_once():
     assert result.stats["servers_duplicate"] == 1
 
 
+def test_a_server_seen_twice_keeps_what_each_detector_knew():
+    def config(ctx):
+        yield ServerRef(
+            transport="stdio",
+            command=("srv",),
+            found_in="~/.cursor/mcp.json",
+            evidence=("configured in Cursor",),
+        )
+
+    def process(ctx):
+        yield ServerRef(
+            transport="stdio",
+            command=("srv",),
+            found_in="pid 42",
+            evidence=("running, listening on 127.0.0.1:8000",),
+        )
+
+    p = plugin(
+        "merge",
+        hawkeye_detectors=lambda: [
+            Detector(name="config", on="host", run=config),
+            Detector(name="process", on="host", run=process),
+        ],
+    )
+    [server] = run_pipeline([], p).servers
+    places = {"~/.cursor/mcp.json", "pid 42"}
+    other = (places - {server.found_in}).pop()  # whichever detector finished second
+    assert f"also found in {other}" in server.evidence
+    assert {"configured in Cursor", "running, listening on 127.0.0.1:8000"} <= set(server.evidence)
+
+
 def test_level_sizes_bound_concurrency():
     active = 0
     peak = 0
