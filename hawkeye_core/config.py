@@ -22,6 +22,7 @@ from attrs import field, frozen
 from hawkeye_core.levels import DEFAULT_LEVEL_SIZES, Level, parse_level_size
 from hawkeye_core.ports import MCP_PORTS, PortSpec, parse_ports, top_ports
 from hawkeye_core.records import freeze
+from hawkeye_core.suppress import Suppression, parse_suppressions
 
 __all__ = ["ConfigError", "Settings", "load_settings"]
 
@@ -85,6 +86,7 @@ class Settings:
     retries: int = 1  # extra tries for a port that did not answer (filtered)
     parallelism: int = 1000  # L1 connects in flight at once
     allow_exec: bool = False  # start stdio servers found in configs (sandboxed)
+    suppress: tuple[Suppression, ...] = ()  # [[suppress]]: accepted findings, with reasons
     headers: tuple[tuple[str, str], ...] = ()  # extra HTTP headers (--header, --bearer)
     credential_hosts: tuple[str, ...] = ()  # hosts the headers may be sent to
     allow_large: bool = False  # allow sweeps over 65,536 addresses
@@ -136,6 +138,13 @@ def _whole(key: str, value: Any, where: str, *, minimum: int = 1) -> int:
             f"{where}: {key} must be a whole number of at least {minimum}, not {value!r}"
         )
     return int(number)
+
+
+def _suppressions(value: Any, where: str) -> tuple[Suppression, ...]:
+    try:
+        return parse_suppressions(value, where)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _ports(key: str, value: Any, where: str) -> PortSpec:
@@ -206,6 +215,7 @@ _PARSERS: dict[str, Any] = {
     "trace_plugins": _bool,
     "local": _bool,
     "allow_exec": _bool,
+    "suppress": lambda k, v, w: _suppressions(v, w),
     "client_configs": lambda k, v, w: tuple(
         Path(p) for p in (v.split(os.pathsep) if isinstance(v, str) else v) if str(p)
     ),
@@ -272,7 +282,8 @@ def find_config_file(cwd: Path) -> Path | None:
 
 
 #: Environment variables and the setting each sets.
-ENV_VARS = {f"HAWKEYE_{key.upper()}": key for key in _PARSERS}
+_FILE_ONLY = frozenset({"suppress"})  # tables have no sensible environment form
+ENV_VARS = {f"HAWKEYE_{key.upper()}": key for key in _PARSERS if key not in _FILE_ONLY}
 
 
 def read_environ(environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:

@@ -300,6 +300,7 @@ class Finding:
     cwe: tuple[str, ...] = field(default=(), converter=as_tuple)
     owasp_mcp: tuple[str, ...] = field(default=(), converter=as_tuple)
     plugin: str = field(default="", validator=_str)  # set by the runner
+    suppressed: str | None = field(default=None, validator=_opt_str)  # the reason, if accepted
 
 
 @frozen(kw_only=True)

@@ -42,6 +42,7 @@ class ScanResult:
     servers: tuple[ServerRef, ...] = field(default=(), converter=as_tuple)
     inventories: tuple[ServerInventory, ...] = field(default=(), converter=as_tuple)
     findings: tuple[Finding, ...] = field(default=(), converter=as_tuple)
+    suppressed: tuple[Finding, ...] = field(default=(), converter=as_tuple)  # accepted risks
     errors: tuple[Outcome, ...] = field(default=(), converter=as_tuple)  # calls that did not end ok
     stats: Mapping[str, int] = field(factory=dict, converter=_read_only)
     plugins: tuple[Mapping[str, str], ...] = field(default=(), converter=as_tuple)

@@ -47,6 +47,7 @@ from hawkeye_core.manager import PluginManager, _error_line
 from hawkeye_core.records import Endpoint, Finding, Outcome, ServerInventory, ServerRef, Target
 from hawkeye_core.registry import Registered, Registry
 from hawkeye_core.result import ScanResult
+from hawkeye_core.suppress import find_suppression
 
 __all__ = ["Run"]
 
@@ -143,6 +144,7 @@ class Run:
         self._servers: dict[str, ServerRef] = {}
         self._inventories: list[ServerInventory] = []
         self._findings: list[Finding] = []
+        self._suppressed: list[Finding] = []
         self._errors: list[Outcome] = []
         self._run_analysers_started = False
         self._wake_at = 0.0
@@ -199,6 +201,7 @@ class Run:
             servers=list(self._servers.values()),
             inventories=self._inventories,
             findings=self._findings,
+            suppressed=self._suppressed,
             errors=self._errors,
             stats=self.stats.snapshot(),
             plugins=[{"name": i.name, "dist": i.dist, "version": i.version} for i in loaded],
@@ -500,6 +503,11 @@ class Run:
                 self._queue(entry, (inventory,), inventory.ref.key)
 
     def _on_finding(self, finding: Finding) -> None:
+        suppression = find_suppression(finding, self.settings.suppress)
+        if suppression is not None:
+            self._suppressed.append(attrs.evolve(finding, suppressed=suppression.reason))
+            self.stats.incr("findings_suppressed")
+            return
         self._findings.append(finding)
         self.stats.incr("findings")
         self._call_hook("hawkeye_on_finding", finding=finding, run=self)

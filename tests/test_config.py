@@ -116,3 +116,17 @@ def test_credentials_go_only_to_the_hosts_named_as_targets():
     assert settings.headers_for("https://mcp.lab:8443/mcp") == {"Authorization": "Bearer t0k"}
     assert settings.headers_for("http://10.0.0.7:8000/mcp") == {}
     assert Settings().headers_for("https://mcp.lab/mcp") == {}
+
+
+def test_suppressions_need_a_rule_and_a_reason(tmp_path: Path):
+    path = tmp_path / "hawkeye.toml"
+    path.write_text('[[suppress]]\nrule = "HE-TP-001"\nreason = "ok"\nexpires = 2027-01-31\n')
+    settings, _ = load_settings(cwd=tmp_path, environ={})
+    [s] = settings.suppress
+    assert (s.rule, s.reason, str(s.expires)) == ("HE-TP-001", "ok", "2027-01-31")
+    path.write_text('[[suppress]]\nrule = "HE-TP-001"\n')
+    with pytest.raises(ConfigError, match=r"suppress entry 1 \(HE-TP-001\) needs a reason"):
+        load_settings(cwd=tmp_path, environ={})
+    path.write_text('[[suppress]]\nrule = "X"\nreason = "r"\nuntil = 1\n')
+    with pytest.raises(ConfigError, match="unknown keys"):
+        load_settings(cwd=tmp_path, environ={})

@@ -17,6 +17,7 @@ from hawkeye_core import (
     Finding,
     Introspector,
     Level,
+    Location,
     Scanner,
     ServerInventory,
     ServerRef,
@@ -512,3 +513,56 @@ def test_a_stream_scanner_stops_taking_targets_when_the_run_is_cancelled():
     run.set_targets([Target(spec=f"h{i}", host=f"192.0.2.{i}") for i in range(100)])
     result = run.execute()
     assert result.interrupted and len(taken) <= 4
+
+
+def test_suppressed_findings_are_kept_apart_with_their_reason():
+    import datetime as dt
+
+    from hawkeye_core.suppress import parse_suppressions
+
+    def inventory(ctx):
+        yield ServerRef(transport="stdio", command=("fs",), name="filesystem")
+
+    def introspect(ref, ctx):
+        return ServerInventory(ref=ref, tools=[Tool(name="read_file"), Tool(name="write_file")])
+
+    def analyse(inv, ctx):
+        for tool in inv.tools:
+            yield Finding(
+                rule_id="HE-CAP-002",
+                severity="medium",
+                title="file access",
+                location=Location(server=inv.ref.name, tool=tool.name),
+            )
+
+    seen = []
+    p = plugin(
+        "supp",
+        hawkeye_detectors=lambda: [Detector(name="d", on="host", run=inventory)],
+        hawkeye_introspectors=lambda: [Introspector(name="i", run=introspect)],
+        hawkeye_analysers=lambda: [Analyser(name="a", run=analyse)],
+        hawkeye_on_finding=lambda finding, run: seen.append(finding.location.tool),
+    )
+    suppress = parse_suppressions(
+        [
+            {
+                "rule": "HE-CAP-*",
+                "server": "filesystem",
+                "tool": "read_*",
+                "reason": "read-only is ok",
+            },
+            {
+                "rule": "HE-CAP-002",
+                "tool": "write_file",
+                "reason": "old review",
+                "expires": dt.date(2000, 1, 1),
+            },
+        ],
+        "test",
+    )
+    result = run_pipeline([], p, settings=Settings(suppress=suppress))
+    assert [f.location.tool for f in result.findings] == ["write_file"] == seen
+    assert [(f.location.tool, f.suppressed) for f in result.suppressed] == [
+        ("read_file", "read-only is ok")
+    ]
+    assert result.stats["findings_suppressed"] == 1

@@ -45,6 +45,7 @@ def report_data(result: ScanResult) -> dict[str, Any]:
         "endpoints": [to_data(e) for e in result.endpoints],
         "servers": servers,
         "findings": [to_data(f) for f in result.findings],
+        "suppressed": [to_data(f) for f in result.suppressed],
         "errors": [to_data(o) for o in result.errors],
     }
 

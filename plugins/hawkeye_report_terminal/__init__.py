@@ -35,7 +35,8 @@ def write_terminal(result: ScanResult, stream: TextIO) -> None:
     print(
         f"targets {stats.get('targets', 0)}  open ports {len(result.endpoints)}  "
         f"servers {len(result.servers)}  findings {len(result.findings)}  "
-        f"errors {len(result.errors)}",
+        f"errors {len(result.errors)}"
+        + (f"  suppressed {len(result.suppressed)}" if result.suppressed else ""),
         file=stream,
     )
     if result.servers:
