@@ -734,6 +734,8 @@ def test_mcp_server_command_lines_are_recognised(argv: list[str], target: str) -
         ["vim", "mcp_notes.md"],
         ["bash", "-c", "echo mcp"],
         ["python3", "manage.py", "runserver"],
+        ["/venv/bin/python3", "-m", "hawkeye_core", "inspect", "stdio:python mcp_server.py"],
+        ["/venv/bin/python3", "/venv/bin/hawkeye", "inspect", "stdio:uvx mcp-server-fetch"],
     ],
 )
 def test_other_command_lines_are_not_mcp_servers(argv: list[str]) -> None:

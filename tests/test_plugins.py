@@ -21,6 +21,10 @@ from hawkeye_core import (
 from hawkeye_core.testing import fresh_manager, run_pipeline
 from tests.helpers import make_distribution, plugin
 
+# The built-in scanner and detectors look at this machine, which varies: tests of
+# loading run without them.
+QUIET = Settings(disable_plugins=("discover_local", "scan_tcp", "detect_mcp"))
+
 GOOD_PLUGIN = textwrap.dedent("""
     from hawkeye_core import Detector, ServerRef, hookimpl
 
@@ -53,7 +57,7 @@ def test_entry_point_plugins_load_from_an_installed_distribution(site: Path):
         GOOD_PLUGIN.format(name="fake"),
         entry_name="fake",
     )
-    pm = create_plugin_manager(Settings())
+    pm = create_plugin_manager(QUIET)
     info = pm.infos["fake"]
     assert (info.status, info.dist, info.version, info.source) == (
         "loaded",
@@ -83,7 +87,7 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_others_load(site: Pat
         "raise ImportError('missing dependency frobnicate')\n",
     )
     make_distribution(site, "hawkeye-exits", "0.1", "fakeplug_exits", "raise SystemExit(3)\n")
-    pm = create_plugin_manager(Settings())
+    pm = create_plugin_manager(QUIET)
     assert pm.infos["hawkeye-good"].status == "loaded"
     broken = pm.infos["hawkeye-broken"]
     assert broken.status == "failed" and "missing dependency frobnicate" in broken.error
@@ -120,7 +124,7 @@ def test_a_plugin_whose_registration_raises_keeps_its_records_so_far(site: Path)
             yield Detector(name="valid", on="host", run=lambda ctx: None)
     """),
     )
-    pm = create_plugin_manager(Settings())
+    pm = create_plugin_manager(QUIET)
     registry = collect_registry(pm)
     names = {e.record.name for e in registry.detectors}
     assert {"first", "valid"} <= names

@@ -64,7 +64,11 @@ LAUNCHERS: dict[str, frozenset[str] | None] = {
     "nerdctl": frozenset({"run"}),
 }
 #: Python modules that are tools, never servers (``python -m pytest -k mcp``).
-_NOT_SERVERS = frozenset({"pytest", "pip", "venv", "unittest", "ensurepip", "pydoc", "mypy"})
+# Python tools whose command lines may name MCP servers without being one;
+# HawkEye itself among them (`hawkeye inspect "stdio:python mcp_server.py"`).
+_NOT_SERVERS = frozenset(
+    {"pytest", "pip", "venv", "unittest", "ensurepip", "pydoc", "mypy", "hawkeye", "hawkeye_core"}
+)
 _SDK_ENTRY_POINTS = frozenset({"mcp", "fastmcp"})
 _SCRIPT_ALIASES = {"npx-cli.js": "npx", "npm-cli.js": "npm", "pnpm.cjs": "pnpm", "yarn.js": "yarn"}
 #: Process names of AI clients, for the evidence of a server they started.
