@@ -3,6 +3,7 @@
 Plugins import only what this module exports.
 """
 
+from hawkeye_core import store
 from hawkeye_core._version import __version__
 from hawkeye_core.calls import CallContext
 from hawkeye_core.concurrency.aio import (
@@ -129,6 +130,7 @@ __all__ = [
     "redact_command",
     "redact_env",
     "run_sync",
+    "store",
     "terminal_safe",
     "timeout_context",
     "to_data",

@@ -21,12 +21,14 @@ import click
 from attrs import define
 
 from hawkeye_core._version import __version__
+from hawkeye_core.cli_store import register as register_history_commands
 from hawkeye_core.config import ConfigError, Settings, load_settings
 from hawkeye_core.levels import Level, parse_level_size
 from hawkeye_core.manager import PluginManager, create_plugin_manager
 from hawkeye_core.output import OutputError, plan_outputs, write_outputs
 from hawkeye_core.registry import Registry, RegistryError, collect_registry
 from hawkeye_core.runner import Run
+from hawkeye_core.store import Store, StoreError, default_db_path
 from hawkeye_core.targets import TargetError, build_target_set
 
 __all__ = ["cli", "main"]
@@ -43,12 +45,15 @@ class AppState:
     verbosity: int = 0
     config_file: Path | None = None
     plugins_dir: tuple[Path, ...] = ()
+    db: Path | None = None
     warned: bool = False
 
     def settings(self, **overrides: Any) -> Settings:
         """Settings from file, environment, the root options and ``overrides``."""
         if self.plugins_dir:
             overrides.setdefault("plugins_dir", [str(p) for p in self.plugins_dir])
+        if self.db is not None:
+            overrides.setdefault("db", str(self.db))
         settings, warnings = load_settings(config_file=self.config_file, overrides=overrides)
         if not self.warned:
             for warning in warnings:
@@ -127,7 +132,7 @@ class HawkeyeGroup(click.Group):
         except click.ClickException as exc:
             click.echo(f"hawkeye: error: {exc.format_message()}", err=True)
             code = exc.exit_code
-        except (ConfigError, TargetError, RegistryError) as exc:
+        except (ConfigError, TargetError, RegistryError, StoreError) as exc:
             click.echo(f"hawkeye: error: {exc}", err=True)
             code = EXIT_USAGE
         except KeyboardInterrupt:
@@ -158,6 +163,7 @@ def _state_from(ctx: click.Context) -> AppState:
         verbosity=params.get("verbose", 0) - params.get("quiet", 0),
         config_file=params.get("config_file"),
         plugins_dir=tuple(params.get("plugins_dir") or ()),
+        db=params.get("db"),
     )
     root.obj = state
     return state
@@ -181,6 +187,12 @@ def _state_from(ctx: click.Context) -> AppState:
     is_eager=True,
     help="Folder of site plugins (*.py); also HAWKEYE_PLUGINS_DIR.",
 )
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The scan history database (default: in the user data folder); also HAWKEYE_DB.",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -188,6 +200,7 @@ def cli(
     quiet: int,
     config_file: Path | None,
     plugins_dir: tuple[Path, ...],
+    db: Path | None,
 ) -> None:
     """HawkEye finds MCP servers and reports their security risks."""
     state = _state_from(ctx)
@@ -385,6 +398,7 @@ def _level_options(values: tuple[str, ...], name: str) -> dict[str, Any]:
 )
 @click.option("--no-local", is_flag=True, help="Skip local discovery (configs and processes).")
 @click.option("--allow-large", is_flag=True, help=f"Allow sweeps over {65536:,} addresses.")
+@click.option("--no-store", is_flag=True, help="Do not save this scan in the history.")
 @click.pass_context
 def scan_command(
     ctx: click.Context,
@@ -409,6 +423,7 @@ def scan_command(
     allow_exec: bool,
     no_local: bool,
     allow_large: bool,
+    no_store: bool,
 ) -> int:
     """Scan TARGETS (default: this machine) for MCP servers and judge them.
 
@@ -432,6 +447,8 @@ def scan_command(
         overrides["allow_exec"] = True
     if allow_large:
         overrides["allow_large"] = True
+    if no_store:
+        overrides["store"] = False
     for key, value in (
         ("ports", ports),
         ("top_ports", top_ports),
@@ -466,8 +483,20 @@ def scan_command(
     target_set.cache = run.cache
     target_set.on_error = lambda message: _count(run, "targets_unresolved")
     run.set_targets(target_set)
-    result = run.execute()
-    failed = write_outputs(plan, result)
+    # Opened before the run: a bad database fails now, not after an hour of scanning.
+    store = Store(settings.db or default_db_path()) if settings.store else None
+    try:
+        result = run.execute()
+        failed = write_outputs(plan, result)
+        if store is not None:
+            try:
+                store.save_scan(result)
+            except StoreError as exc:
+                log.error("%s", exc)
+                failed += 1
+    finally:
+        if store is not None:
+            store.close()
     if result.interrupted:
         click.echo("hawkeye: interrupted; the reports hold what was found", err=True)
         return EXIT_INTERRUPTED
@@ -551,6 +580,9 @@ def _parse_headers(headers: tuple[str, ...], bearer: str | None) -> tuple[tuple[
 
 def _count(run: Run, name: str) -> None:
     run.stats.incr(name)
+
+
+register_history_commands(cli)
 
 
 def main() -> NoReturn:

@@ -90,6 +90,8 @@ class Settings:
     headers: tuple[tuple[str, str], ...] = ()  # extra HTTP headers (--header, --bearer)
     credential_hosts: tuple[str, ...] = ()  # hosts the headers may be sent to
     allow_large: bool = False  # allow sweeps over 65,536 addresses
+    db: Path | None = field(default=None, converter=attrs.converters.optional(Path))  # history
+    store: bool = True  # save each scan in the history (scan --no-store: False)
     plugin: Mapping[str, Mapping[str, Any]] = field(factory=dict, converter=_read_only)
     source: str = ""  # the config file read, if any
 
@@ -226,6 +228,8 @@ _PARSERS: dict[str, Any] = {
     "retries": lambda k, v, w: _whole(k, v, w, minimum=0),
     "parallelism": lambda k, v, w: _whole(k, v, w),
     "allow_large": _bool,
+    "db": lambda k, v, w: Path(str(v)).expanduser(),
+    "store": _bool,
 }
 
 
