@@ -25,15 +25,21 @@ from hawkeye_core.cli_store import register as register_history_commands
 from hawkeye_core.config import ConfigError, Settings, load_settings
 from hawkeye_core.levels import Level, parse_level_size
 from hawkeye_core.manager import PluginManager, create_plugin_manager
-from hawkeye_core.output import OutputError, plan_outputs, write_outputs
+from hawkeye_core.offline import OfflineFileError, load_files
+from hawkeye_core.output import FindingStreams, OutputError, Plan, plan_outputs, write_outputs
+from hawkeye_core.records import Severity
 from hawkeye_core.registry import Registry, RegistryError, collect_registry
+from hawkeye_core.result import ScanResult
 from hawkeye_core.runner import Run
 from hawkeye_core.store import Store, StoreError, default_db_path
 from hawkeye_core.targets import TargetError, build_target_set
 
 __all__ = ["cli", "main"]
 
-EXIT_OK, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 2, 3, 70, 130
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_OUTPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = (
+    0, 1, 2, 3, 70, 130,
+)  # fmt: skip
+SEVERITY_NAMES = [s.name.lower() for s in sorted(Severity, reverse=True)]
 
 log = logging.getLogger("hawkeye")
 
@@ -283,6 +289,50 @@ def _level_options(values: tuple[str, ...], name: str) -> dict[str, Any]:
     return {name: table} if table else {}
 
 
+def _fail_on_option(command: Any) -> Any:
+    return click.option(
+        "--fail-on",
+        "fail_on",
+        type=click.Choice(SEVERITY_NAMES, case_sensitive=False),
+        envvar="HAWKEYE_FAIL_ON",
+        metavar="SEVERITY",
+        help="Exit 1 when a finding at or above SEVERITY remains after suppressions "
+        f"({', '.join(SEVERITY_NAMES)}); also HAWKEYE_FAIL_ON.",
+    )(command)
+
+
+def _exit_code(result: ScanResult, failed_outputs: int, fail_on: str | None) -> int:
+    """The exit status of a finished run: interrupted, then output failures, then --fail-on."""
+    if result.interrupted:
+        click.echo("hawkeye: interrupted; the reports hold what was found", err=True)
+        return EXIT_INTERRUPTED
+    if failed_outputs:
+        return EXIT_OUTPUT
+    if fail_on is not None:
+        threshold = Severity.parse(fail_on)
+        over = sum(1 for f in result.findings if f.severity >= threshold)
+        if over:
+            click.echo(
+                f"hawkeye: {over} finding{'s' if over != 1 else ''} at or above {threshold} "
+                f"(--fail-on {threshold})",
+                err=True,
+            )
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _run_with_outputs(run: Run, plan: Plan) -> tuple[ScanResult, int]:
+    """Run, streaming findings to the outputs that stream them; write the others at the end."""
+    streams = FindingStreams(plan)
+    streams.open()
+    run.on_finding = streams.on_finding
+    try:
+        result = run.execute()
+    finally:
+        streamed = streams.close()
+    return result, write_outputs(plan, result, streamed)
+
+
 @cli.command("scan")
 @click.argument("targets", nargs=-1)
 @click.option(
@@ -399,6 +449,7 @@ def _level_options(values: tuple[str, ...], name: str) -> dict[str, Any]:
 @click.option("--no-local", is_flag=True, help="Skip local discovery (configs and processes).")
 @click.option("--allow-large", is_flag=True, help=f"Allow sweeps over {65536:,} addresses.")
 @click.option("--no-store", is_flag=True, help="Do not save this scan in the history.")
+@_fail_on_option
 @click.pass_context
 def scan_command(
     ctx: click.Context,
@@ -424,6 +475,7 @@ def scan_command(
     no_local: bool,
     allow_large: bool,
     no_store: bool,
+    fail_on: str | None,
 ) -> int:
     """Scan TARGETS (default: this machine) for MCP servers and judge them.
 
@@ -486,8 +538,7 @@ def scan_command(
     # Opened before the run: a bad database fails now, not after an hour of scanning.
     store = Store(settings.db or default_db_path()) if settings.store else None
     try:
-        result = run.execute()
-        failed = write_outputs(plan, result)
+        result, failed = _run_with_outputs(run, plan)
         if store is not None:
             try:
                 store.save_scan(result)
@@ -497,10 +548,7 @@ def scan_command(
     finally:
         if store is not None:
             store.close()
-    if result.interrupted:
-        click.echo("hawkeye: interrupted; the reports hold what was found", err=True)
-        return EXIT_INTERRUPTED
-    return EXIT_OUTPUT if failed else EXIT_OK
+    return _exit_code(result, failed, fail_on)
 
 
 @cli.command("discover")
@@ -525,7 +573,10 @@ def scan_command(
 )
 @click.pass_context
 def discover_command(
-    ctx: click.Context, outputs: tuple[str, ...], fmt: str | None, client_configs: tuple[Path, ...]
+    ctx: click.Context,
+    outputs: tuple[str, ...],
+    fmt: str | None,
+    client_configs: tuple[Path, ...],
 ) -> int:
     """List the MCP servers configured or running on this host, contacting nothing.
 
@@ -551,11 +602,57 @@ def discover_command(
     except OutputError as exc:
         raise click.UsageError(str(exc)) from None
     run = Run(pm, local_only, settings, target_specs=["this host"])
-    result = run.execute()
-    failed = write_outputs(plan, result)
-    if result.interrupted:
-        return EXIT_INTERRUPTED
-    return EXIT_OUTPUT if failed else EXIT_OK
+    result, failed = _run_with_outputs(run, plan)
+    return _exit_code(result, failed, None)
+
+
+@cli.command("analyse")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FILE",
+    help="Write a report; the format follows the extension (repeatable).",
+)
+@click.option(
+    "--format", "fmt", metavar="FORMAT", help="Report format on stdout (default: terminal)."
+)
+@_fail_on_option
+@click.pass_context
+def analyse_command(
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    outputs: tuple[str, ...],
+    fmt: str | None,
+    fail_on: str | None,
+) -> int:
+    """Analyse MCP definitions in FILES without contacting anything.
+
+    FILES hold an MCP tools/list result ({"tools": [...]}, optionally with
+    prompts, resources, instructions and serverInfo), a JSON list of tool
+    objects, or a HawkEye JSON report. Only the analysers run.
+    """
+    state = _state_from(ctx)
+    settings = state.settings(local=False)
+    try:
+        inventories = load_files(files)
+    except OfflineFileError as exc:
+        raise click.UsageError(str(exc)) from None
+    pm, registry = _registry(state, settings)
+    analysers_only = Registry(
+        entries=[e for e in registry.entries if e.kind in ("analyser", "reporter")],
+        problems=registry.problems,
+    )
+    try:
+        plan = plan_outputs(analysers_only, outputs, fmt)
+    except OutputError as exc:
+        raise click.UsageError(str(exc)) from None
+    run = Run(pm, analysers_only, settings, target_specs=[str(f) for f in files])
+    run.seed(inventories)
+    result, failed = _run_with_outputs(run, plan)
+    return _exit_code(result, failed, fail_on)
 
 
 def _parse_headers(headers: tuple[str, ...], bearer: str | None) -> tuple[tuple[str, str], ...]:

@@ -286,6 +286,8 @@ def find_config_file(cwd: Path) -> Path | None:
 
 
 #: Environment variables and the setting each sets.
+#: Variables the command line reads itself (click ``envvar``), not settings.
+_CLI_ONLY_ENV = frozenset({"HAWKEYE_CONFIG", "HAWKEYE_FAIL_ON"})
 _FILE_ONLY = frozenset({"suppress"})  # tables have no sensible environment form
 ENV_VARS = {f"HAWKEYE_{key.upper()}": key for key in _PARSERS if key not in _FILE_ONLY}
 
@@ -299,7 +301,7 @@ def read_environ(environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]
             continue
         key = ENV_VARS.get(name)
         if key is None:
-            if name not in ("HAWKEYE_CONFIG",):
+            if name not in _CLI_ONLY_ENV:
                 warnings.append(f"ignoring unknown environment variable {name}")
             continue
         data[key] = value

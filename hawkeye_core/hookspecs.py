@@ -10,7 +10,7 @@ a summary, ``When``, ``Thread``, ``:param:`` lines, ``:returns:`` and an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -215,6 +215,33 @@ def hawkeye_on_finding(finding: Finding, run: Run) -> None:
         def hawkeye_on_finding(finding, run):
             # a title may quote what a server sent: escape it for the terminal
             print(finding.rule_id, terminal_safe(finding.title), flush=True)
+    """
+
+
+@hookspec
+def hawkeye_on_progress(run: Run, stats: Mapping[str, int], elapsed: float) -> None:
+    """See how a run is going, for a progress display.
+
+    When: about every half second while the run goes on (never after it ended;
+    ``hawkeye_after_run`` comes then).
+
+    Thread: the main thread, between events: return quickly, do not block.
+
+    :param run: the running :class:`hawkeye_core.Run`.
+    :param stats: a consistent snapshot of the run's counters (``targets``,
+        ``endpoints_open``, ``servers``, ``inventories``, ``findings``, ``calls``,
+        ``timeouts``, ...).
+    :param elapsed: seconds since the run started.
+    :returns: nothing. An exception is reported as an error of that plugin and
+        the run goes on.
+
+    Example::
+
+        @hookimpl
+        def hawkeye_on_progress(run, stats, elapsed):
+            if sys.stderr.isatty():
+                print(f"\r{elapsed:.0f} s: {stats.get('findings', 0)} findings",
+                      end="", file=sys.stderr)
     """
 
 

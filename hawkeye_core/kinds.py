@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TextIO
 
 import attrs
 from attrs import field, frozen, validators
@@ -170,6 +170,12 @@ class Reporter:
     Runs on the main thread after the run (also after Ctrl-C, with what was
     found). ``format`` is the ``--format`` name; ``extensions`` pick it for
     ``-o FILE``.
+
+    ``stream(finding, stream)``, when given, writes one finding as soon as it is
+    made (on the main thread, the stream flushed after each call): the output is
+    opened before the run and filled during it, and ``write`` is not called for
+    it at the end. ``write`` must produce the same text, for a stored scan
+    rendered again, and as the fallback when streaming fails.
     """
 
     hook: ClassVar[str] = "hawkeye_reporters"
@@ -181,6 +187,13 @@ class Reporter:
     extensions: tuple[str, ...] = field(default=(), converter=as_tuple)
     description: str = field(default="", validator=validators.instance_of(str))
     binary: bool = False  # write() takes a binary stream
+    stream: Callable[[Finding, TextIO], None] | None = field(
+        default=None, validator=validators.optional(_callable)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.stream is not None and self.binary:
+            raise ValueError("a Reporter that streams findings writes text: binary must be False")
 
     @extensions.validator
     def _check_extensions(self, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:

@@ -38,6 +38,7 @@ LIFECYCLE_HOOKS = (
     "hawkeye_commands",
     "hawkeye_before_run",
     "hawkeye_on_finding",
+    "hawkeye_on_progress",
     "hawkeye_after_run",
 )
 

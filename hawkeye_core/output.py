@@ -8,11 +8,13 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
+from hawkeye_core.records import Finding
 from hawkeye_core.registry import Registered, Registry
 from hawkeye_core.result import ScanResult
 
-__all__ = ["OutputError", "plan_outputs", "write_outputs"]
+__all__ = ["FindingStreams", "OutputError", "Plan", "plan_outputs", "write_outputs"]
 
 log = logging.getLogger("hawkeye.output")
 
@@ -56,14 +58,89 @@ def plan_outputs(registry: Registry, outputs: Sequence[str], fmt: str | None) ->
     return plan
 
 
-def write_outputs(plan: Plan, result: ScanResult) -> int:
+def _open_private(path: Path) -> TextIO:
+    # The same permissions as the reports written through mkstemp: owner only.
+    return open(path, "w", encoding="utf-8", opener=lambda name, flags: os.open(name, flags, 0o600))
+
+
+class FindingStreams:
+    """The planned outputs whose reporter streams findings, filled during the run.
+
+    :meth:`open` (before the run) opens each such ``-o FILE`` at its final path,
+    so ``tail -f`` sees the findings as they are made (standard output is used
+    as it is); :meth:`on_finding` (the runner's callback, main thread) writes
+    and flushes one finding to each; :meth:`close` (after the run) closes them
+    and returns the plan entries that were streamed whole, which
+    :func:`write_outputs` then skips. An output whose stream fails is closed,
+    logged, and written by ``write`` at the end instead.
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self._open: dict[int, tuple[Registered, Path | None, TextIO]] = {}
+        self._failed: set[int] = set()
+
+    def open(self) -> None:
+        """Open every streamed output; one that cannot be opened is left to ``write``."""
+        for index, (entry, path) in enumerate(self.plan):
+            if entry.record.stream is None:
+                continue
+            try:
+                stream = sys.stdout if path is None else _open_private(path)
+            except OSError as exc:
+                log.warning("cannot stream to %s (%s); it is written at the end", path, exc)
+                continue
+            self._open[index] = (entry, path, stream)
+
+    def on_finding(self, finding: Finding) -> None:
+        """Write ``finding`` to every open streamed output."""
+        for index, (entry, path, stream) in list(self._open.items()):
+            try:
+                entry.record.stream(finding, stream)
+                stream.flush()
+            except Exception as exc:
+                where = str(path) if path else "standard output"
+                log.error(
+                    "streaming the %s report to %s failed: %s: %s; it is written at the end",
+                    entry.record.format,
+                    where,
+                    type(exc).__name__,
+                    exc,
+                )
+                self._failed.add(index)
+                self._close(index)
+
+    def _close(self, index: int) -> None:
+        _, path, stream = self._open.pop(index)
+        if path is not None:
+            try:
+                stream.close()
+            except OSError as exc:
+                log.error("closing %s failed: %s", path, exc)
+                self._failed.add(index)
+
+    def close(self) -> set[int]:
+        """Close the streamed outputs; return the plan indexes that need no ``write``."""
+        done = set(self._open) - self._failed
+        for index in list(self._open):
+            self._close(index)
+        return done - self._failed
+
+
+def write_outputs(
+    plan: Plan, result: ScanResult, streamed: frozenset[int] | set[int] = frozenset()
+) -> int:
     """Write every planned report; return how many failed (each logged in one line).
 
     A file is written to a temporary name and renamed, so a failed report
-    never leaves a half-written file in place of a good one.
+    never leaves a half-written file in place of a good one. Plan entries in
+    ``streamed`` (by index) were written during the run and are skipped.
     """
     failed = 0
-    for entry, path in plan:
+    for index, (entry, path) in enumerate(plan):
+        if index in streamed:
+            log.info("streamed %s report to %s", entry.record.format, path or "standard output")
+            continue
         reporter = entry.record
         try:
             if path is None:

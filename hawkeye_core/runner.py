@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,6 +55,8 @@ log = logging.getLogger("hawkeye.runner")
 
 #: Outcomes kept in a result beyond this many are only counted.
 MAX_KEPT_ERRORS = 10_000
+#: Seconds between two ``hawkeye_on_progress`` calls.
+PROGRESS_INTERVAL = 0.5
 _LEVEL_ORDER = (Level.ANALYSE, Level.INTROSPECT, Level.BATCH, Level.SCAN)
 
 
@@ -102,6 +104,7 @@ class Run:
         *,
         target_specs: Iterable[str] = (),
         monitor: ResourceMonitor | None = None,
+        on_finding: Callable[[Finding], None] | None = None,
     ) -> None:
         self.pm = pm
         self.registry = registry
@@ -149,6 +152,9 @@ class Run:
         self._run_analysers_started = False
         self._wake_at = 0.0
         self._started = 0.0
+        #: Called with each finding (after suppressions), before ``hawkeye_on_finding``.
+        self.on_finding = on_finding
+        self._progress_at = 0.0
 
     # -- public ------------------------------------------------------------------
     def set_targets(self, targets: Iterable[Target]) -> None:
@@ -159,6 +165,15 @@ class Run:
         :class:`hawkeye_core.targets.TargetSet`).
         """
         self._target_source = targets
+
+    def seed(self, inventories: Iterable[ServerInventory]) -> None:
+        """Start from inventories already made (``hawkeye analyse``); before ``execute``.
+
+        Each goes straight to the analysers, as if an introspector had made it.
+        """
+        for inventory in inventories:
+            self._servers.setdefault(inventory.ref.key, inventory.ref)
+            self._on_inventory(inventory)
 
     def cancel(self) -> None:
         """Ask the run to stop: no new work, in-flight calls abandoned."""
@@ -237,6 +252,19 @@ class Run:
                     continue
                 break
             self._wait_for_events()
+            self._report_progress()
+
+    def _report_progress(self) -> None:
+        # At most every PROGRESS_INTERVAL: _wait_for_events returns at least
+        # every half second, so a quiet run still reports.
+        now = time.monotonic()
+        if now < self._progress_at:
+            return
+        self._progress_at = now + PROGRESS_INTERVAL
+        elapsed = max(0.0, time.time() - self._started)
+        self._call_hook(
+            "hawkeye_on_progress", run=self, stats=self.stats.snapshot(), elapsed=elapsed
+        )
 
     def _wait_for_events(self) -> None:
         now = time.monotonic()
@@ -510,6 +538,8 @@ class Run:
             return
         self._findings.append(finding)
         self.stats.incr("findings")
+        if self.on_finding is not None:
+            self.on_finding(finding)  # streamed outputs (-o findings.jsonl)
         self._call_hook("hawkeye_on_finding", finding=finding, run=self)
 
     def _start_run_analysers(self) -> bool:

@@ -1,76 +1,51 @@
-"""The ``terminal`` report: a summary of servers and findings by severity."""
+"""The ``terminal`` report and the progress display of long scans.
+
+The report: a summary of the scan, a table of the servers, findings by
+severity and each finding with where it is and its evidence; colour only on a
+terminal and never with ``NO_COLOR``; every string a server sent goes through
+``terminal_safe``. The progress display: one line on standard error, only when
+it is a terminal, fed by the core's progress hook.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Mapping
 from typing import TextIO
 
-from hawkeye_core import Reporter, ScanResult, Severity, hookimpl, terminal_safe
+from hawkeye_core import Finding, Reporter, Run, ScanResult, hookimpl
+from hawkeye_report_terminal.progress import ProgressDisplay, progress_line
+from hawkeye_report_terminal.style import is_terminal, wants_colour
+from hawkeye_report_terminal.summary import safe, write_terminal
 
-_COLOURS = {
-    Severity.CRITICAL: "\033[1;31m",
-    Severity.HIGH: "\033[31m",
-    Severity.MEDIUM: "\033[33m",
-    Severity.LOW: "\033[36m",
-    Severity.INFO: "\033[2m",
-}
-_RESET = "\033[0m"
+__all__ = [
+    "ProgressDisplay",
+    "is_terminal",
+    "progress_display",
+    "progress_line",
+    "safe",
+    "wants_colour",
+    "write_terminal",
+]
+
+# The progress display of each running scan, by scan id; dropped when it ends.
+_displays: dict[str, ProgressDisplay] = {}
 
 
-def write_terminal(result: ScanResult, stream: TextIO) -> None:
-    """Write the summary; colour only when ``stream`` is a terminal."""
-    colour = bool(getattr(stream, "isatty", lambda: False)())
+def progress_display(run: Run, stream: TextIO | None = None) -> ProgressDisplay | None:
+    """The progress display of ``run``: None unless standard error is a terminal.
 
-    def paint(severity: Severity, text: str) -> str:
-        return f"{_COLOURS[severity]}{text}{_RESET}" if colour else text
-
-    state = "interrupted" if result.interrupted else "done"
-    stats = result.stats
-    print(
-        f"HawkEye {result.hawkeye_version} scan {result.scan_id[:12]} {state} in "
-        f"{result.duration:.1f} s",
-        file=stream,
-    )
-    print(
-        f"targets {stats.get('targets', 0)}  open ports {len(result.endpoints)}  "
-        f"servers {len(result.servers)}  findings {len(result.findings)}  "
-        f"errors {len(result.errors)}"
-        + (f"  suppressed {len(result.suppressed)}" if result.suppressed else ""),
-        file=stream,
-    )
-    if result.servers:
-        print("\nServers", file=stream)
-        for ref in result.servers:
-            where = ref.url or " ".join(ref.command or ())
-            found = f"  (found in {ref.found_in})" if ref.found_in else ""
-            print(
-                f"  {ref.transport:<16} {terminal_safe(where, 100)}{terminal_safe(found, 80)}",
-                file=stream,
-            )
-    if result.findings:
-        counts = Counter(f.severity for f in result.findings)
-        summary = "  ".join(paint(s, f"{s}: {counts[s]}") for s in sorted(counts, reverse=True))
-        print(f"\nFindings  {summary}", file=stream)
-        for finding in sorted(result.findings, key=lambda f: -f.severity):
-            loc = finding.location
-            what = loc.tool or loc.prompt or loc.resource or loc.file or ""
-            place = terminal_safe(f"{loc.server} {what}".strip(), 80)
-            print(
-                f"  {paint(finding.severity, f'{finding.severity!s:<8}')} {finding.rule_id:<12} "
-                f"{terminal_safe(finding.title, 100)}  [{place}]",
-                file=stream,
-            )
-    if result.errors:
-        print("\nErrors", file=stream)
-        for outcome in result.errors[:20]:
-            print(
-                f"  {outcome.status:<9} {outcome.plugin} on {terminal_safe(outcome.subject, 60)}: "
-                f"{terminal_safe(outcome.error or '', 120)}",
-                file=stream,
-            )
-        if len(result.errors) > 20:
-            print(f"  ... and {len(result.errors) - 20} more (see the JSON report)", file=stream)
+    The ``progress`` setting (``auto``, ``always``, ``never``), when the core
+    has it, can turn it off; ``always`` still draws only on a terminal.
+    """
+    display = _displays.get(run.scan_id)
+    if display is not None:
+        return display
+    target = stream or sys.stderr
+    if getattr(run.settings, "progress", "auto") == "never" or not is_terminal(target):
+        return None
+    display = _displays[run.scan_id] = ProgressDisplay(target)
+    return display
 
 
 @hookimpl
@@ -82,3 +57,25 @@ def hawkeye_reporters() -> Iterator[Reporter]:
         write=write_terminal,
         description="A summary of servers and findings by severity.",
     )
+
+
+@hookimpl
+def hawkeye_on_finding(finding: Finding, run: Run) -> None:
+    display = progress_display(run)
+    if display is not None:
+        display.note_finding(finding.severity)
+
+
+@hookimpl
+def hawkeye_on_progress(run: Run, stats: Mapping[str, int], elapsed: float) -> None:
+    # Called by the core about every half second (issue 7's progress hook).
+    display = progress_display(run)
+    if display is not None:
+        display.update(stats, elapsed)
+
+
+@hookimpl
+def hawkeye_after_run(run: Run, result: ScanResult) -> None:
+    display = _displays.pop(run.scan_id, None)
+    if display is not None:
+        display.finish()

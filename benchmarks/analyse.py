@@ -1,0 +1,384 @@
+"""Rule analysers on the labelled corpus: precision and recall per family, and throughput.
+
+Usage::
+
+    /work/venv/bin/python benchmarks/analyse.py            # full run
+    /work/venv/bin/python benchmarks/analyse.py --quick    # fewer timing repeats
+    /work/venv/bin/python benchmarks/analyse.py -v         # also list every miss
+
+Sections:
+
+1. **Corpus** (``tests/data/corpus``): every tool, prompt, resource and
+   ``instructions`` of ``benign/`` and ``malicious/`` is analysed by the
+   single-server rules, loaded through ``hawkeye_core.offline``; the families
+   of the rules that fire are compared with ``labels.json``. An item not in
+   the labels expects no finding at all, so every finding on a benign tool
+   that is not labelled counts against precision.
+2. **Held out** (``tests/data/corpus/holdout``, ``holdout2``, ``holdout3``):
+   the same on items kept out of tuning, in three batches written by the same
+   authors as the rules. Batches 1 and 2 were held out during the first tuning
+   pass and their misses then drove a second pass, so they are development
+   data now. Batch 3 was written before the second pass; its first run found
+   one logic bug (a sensitive path and a request for secrets in one clause
+   counted as two signals), which was then fixed, and nothing else. Batch 3 is
+   the closest to an honest estimate (still optimistic: the same authors wrote
+   the variants and the patterns).
+3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
+   analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
+   against the scenario's expectations.
+4. **Posture** (``posture.json``): server references and what introspection
+   saw; every HE-CFG-*/HE-NET-* finding is matched against the expectations.
+5. **Throughput**: 10,000 tools (corpus tools and renamed copies, 50 per
+   server), through the single-server analyser and then the cross-server one,
+   against a baseline measured in the same run: one case-insensitive keyword
+   regex over each description (what a naive scanner does).
+
+Goal: precision >= 0.95 and recall >= 0.90 per family. The script never
+fails on a number; it exits non-zero only if the analysis raised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import platform
+import re
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import attrs
+from hawkeye_analyse_rules import RULES, analyse_run, analyse_server
+
+from hawkeye_core import AuthPosture, Finding, ServerInventory, ServerRef
+from hawkeye_core.offline import load_file
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "corpus"
+GOAL_PRECISION = 0.95
+GOAL_RECALL = 0.90
+ITEM_FAMILIES = (
+    "poisoning",
+    "shadowing",
+    "hidden",
+    "capability-exec",
+    "capability-file-write",
+    "capability-egress",
+    "capability-credentials",
+    "annotations",
+    "naming",
+)
+CROSS_RULES = ("HE-XS-001", "HE-XS-002", "HE-XS-003", "HE-SH-002")
+
+
+@attrs.define
+class Tally:
+    """True positives, false positives and false negatives of one family."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    misses: list[str] = attrs.field(factory=list)
+
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+
+def _fmt(value: float | None) -> str:
+    return "  -  " if value is None else f"{value:.3f}"
+
+
+def item_key(rel: str, finding: Finding) -> str:
+    """The corpus item a finding is about: ``file#tool``, ``file#prompt:x``, ..."""
+    where = finding.location
+    if where.tool is not None:
+        return f"{rel}#{where.tool}"
+    if where.prompt is not None:
+        return f"{rel}#prompt:{where.prompt}"
+    if where.resource is not None:
+        return f"{rel}#resource:{where.resource}"
+    return f"{rel}#@instructions"
+
+
+def items_of(rel: str, inventory: ServerInventory) -> list[str]:
+    """Every item of a corpus file."""
+    keys = [f"{rel}#{t.name}" for t in inventory.tools]
+    keys += [f"{rel}#prompt:{p.name}" for p in inventory.prompts]
+    keys += [f"{rel}#resource:{r.uri or r.name}" for r in inventory.resources]
+    keys += [f"{rel}#resource:{t.uri_template or t.name}" for t in inventory.resource_templates]
+    if inventory.instructions:
+        keys.append(f"{rel}#@instructions")
+    return keys
+
+
+def load_corpus(root: Path, folders: Iterable[str]) -> list[tuple[str, ServerInventory]]:
+    """``(relative path, inventory)`` of every JSON file of ``folders`` under ``root``."""
+    loaded = []
+    for folder in folders:
+        for path in sorted((root / folder).glob("*.json")):
+            for inventory in load_file(path):
+                loaded.append((path.relative_to(root).as_posix(), inventory))
+    return loaded
+
+
+def evaluate_items(
+    loaded: Sequence[tuple[str, ServerInventory]], labels: dict[str, list[str]]
+) -> tuple[dict[str, Tally], int]:
+    """Per-family tallies of the single-server rules over ``loaded``."""
+    predicted: dict[str, set[str]] = defaultdict(set)
+    universe: set[str] = set()
+    for rel, inventory in loaded:
+        universe.update(items_of(rel, inventory))
+        for finding in analyse_server(inventory):
+            family = RULES[finding.rule_id].family
+            if family in ITEM_FAMILIES:
+                predicted[item_key(rel, finding)].add(family)
+    tallies = {family: Tally() for family in ITEM_FAMILIES}
+    for key in sorted(universe | set(labels)):
+        expected = set(labels.get(key, ()))
+        found = predicted.get(key, set())
+        for family in ITEM_FAMILIES:
+            tally = tallies[family]
+            if family in expected and family in found:
+                tally.tp += 1
+            elif family in found:
+                tally.fp += 1
+                tally.misses.append(f"FP {key}")
+            elif family in expected:
+                tally.fn += 1
+                tally.misses.append(f"FN {key}")
+    return tallies, len(universe)
+
+
+def print_families(title: str, tallies: dict[str, Tally], items: int, verbose: bool) -> None:
+    print(f"\n{title} ({items} items)")
+    print(f"  {'family':<24} {'TP':>4} {'FP':>4} {'FN':>4}  precision  recall")
+    for family, tally in tallies.items():
+        print(
+            f"  {family:<24} {tally.tp:>4} {tally.fp:>4} {tally.fn:>4}  "
+            f"{_fmt(tally.precision()):>9}  {_fmt(tally.recall()):>6}"
+        )
+        if verbose:
+            for miss in tally.misses:
+                print(f"      {miss}")
+    total = Tally(
+        tp=sum(t.tp for t in tallies.values()),
+        fp=sum(t.fp for t in tallies.values()),
+        fn=sum(t.fn for t in tallies.values()),
+    )
+    print(
+        f"  {'all families':<24} {total.tp:>4} {total.fp:>4} {total.fn:>4}  "
+        f"{_fmt(total.precision()):>9}  {_fmt(total.recall()):>6}"
+    )
+    below = [
+        family
+        for family, tally in tallies.items()
+        if (tally.precision() is not None and tally.precision() < GOAL_PRECISION)  # type: ignore[operator]
+        or (tally.recall() is not None and tally.recall() < GOAL_RECALL)  # type: ignore[operator]
+    ]
+    verdict = "met" if not below else "NOT met for " + ", ".join(below)
+    print(f"  -> goal (precision >= {GOAL_PRECISION}, recall >= {GOAL_RECALL}): {verdict}")
+
+
+def _grouped(inventories: Sequence[ServerInventory]) -> list[ServerInventory]:
+    """The same inventories with one client-config reference, so they form one client."""
+    config = "/scenario/client/mcp.json"
+    return [
+        attrs.evolve(
+            inv,
+            ref=attrs.evolve(
+                inv.ref, found_in=config, evidence=(f"configured in Scenario ({config})",)
+            ),
+        )
+        for inv in inventories
+    ]
+
+
+def evaluate_scenarios(root: Path, verbose: bool) -> dict[str, Tally]:
+    """Tallies per cross-server rule family over ``scenarios.json``."""
+    scenarios = json.loads((root / "scenarios.json").read_text("utf-8"))["scenarios"]
+    tallies: dict[str, Tally] = {}
+    for scenario in scenarios:
+        inventories = []
+        for rel in scenario["files"]:
+            inventories.extend(load_file(root / rel))
+        findings = [f for f in analyse_run(_grouped(inventories)) if f.rule_id in CROSS_RULES]
+        expected = [(e["rule"], e.get("tool")) for e in scenario["expect"]]
+        unmatched = list(expected)
+        for finding in findings:
+            family = RULES[finding.rule_id].family
+            tally = tallies.setdefault(family, Tally())
+            match = next(
+                (
+                    e
+                    for e in unmatched
+                    if e[0] == finding.rule_id and e[1] in (None, finding.location.tool)
+                ),
+                None,
+            )
+            if match is not None:
+                unmatched.remove(match)
+                tally.tp += 1
+            else:
+                tally.fp += 1
+                tally.misses.append(f"FP {scenario['name']}: {finding.rule_id} {finding.evidence}")
+        for rule_id, tool in unmatched:
+            tally = tallies.setdefault(RULES[rule_id].family, Tally())
+            tally.fn += 1
+            tally.misses.append(f"FN {scenario['name']}: {rule_id} {tool or ''}")
+    return tallies
+
+
+def _posture_inventory(case: dict[str, object]) -> ServerInventory:
+    raw_ref = dict(case["ref"])  # type: ignore[call-overload]
+    ref = ServerRef(**raw_ref)
+    seen = case.get("inventory") or {}
+    assert isinstance(seen, dict)
+    auth = AuthPosture(**seen["auth"]) if seen.get("auth") else None
+    return ServerInventory(ref=ref, auth=auth, protocol_version=seen.get("protocol_version"))
+
+
+def evaluate_posture(root: Path) -> Tally:
+    """One tally over every HE-CFG-*/HE-NET-* finding of ``posture.json``."""
+    cases = json.loads((root / "posture.json").read_text("utf-8"))["cases"]
+    tally = Tally()
+    for case in cases:
+        found = {
+            f.rule_id
+            for f in analyse_server(_posture_inventory(case))
+            if RULES[f.rule_id].family == "posture"
+        }
+        expected = set(case["expect"])
+        tally.tp += len(found & expected)
+        tally.fp += len(found - expected)
+        tally.fn += len(expected - found)
+        tally.misses += [f"FP {case['name']}: {r}" for r in sorted(found - expected)]
+        tally.misses += [f"FN {case['name']}: {r}" for r in sorted(expected - found)]
+    return tally
+
+
+def synthetic_inventories(
+    loaded: Sequence[tuple[str, ServerInventory]], tools: int, per_server: int = 50
+) -> list[ServerInventory]:
+    """``tools`` tools made of corpus tools and renamed copies, ``per_server`` to a server."""
+    pool = [tool for _, inventory in loaded for tool in inventory.tools]
+    made = []
+    for index, tool in zip(range(tools), itertools.cycle(pool), strict=False):
+        made.append(attrs.evolve(tool, name=f"{tool.name}_{index // len(pool)}"[:128]))
+    inventories = []
+    for start in range(0, len(made), per_server):
+        ref = ServerRef(
+            transport="unknown",
+            name=f"synthetic-{start // per_server}",
+            found_in="benchmark",
+            evidence=("offline: benchmark",),
+        )
+        inventories.append(ServerInventory(ref=ref, tools=made[start : start + per_server]))
+    return inventories
+
+
+_NAIVE = re.compile(r"ignore (all )?previous instructions|<important>|do not tell the user", re.I)
+
+
+def _naive(inventories: Sequence[ServerInventory]) -> int:
+    hits = 0
+    for inventory in inventories:
+        for tool in inventory.tools:
+            if _NAIVE.search(tool.description):
+                hits += 1
+    return hits
+
+
+def _best_of(repeats: int, work: object) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()  # type: ignore[operator]
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def throughput(loaded: Sequence[tuple[str, ServerInventory]], tools: int, repeats: int) -> None:
+    inventories = synthetic_inventories(loaded, tools)
+    count = sum(len(i.tools) for i in inventories)
+
+    def single() -> None:
+        for inventory in inventories:
+            for _ in analyse_server(inventory):
+                pass
+
+    def cross() -> None:
+        for _ in analyse_run(inventories):
+            pass
+
+    naive = _best_of(repeats, lambda: _naive(inventories))
+    rules = _best_of(repeats, single)
+    run = _best_of(max(1, repeats - 1), cross)
+    findings = sum(1 for inventory in inventories for _ in analyse_server(inventory))
+    print(f"\nThroughput ({count} tools in {len(inventories)} servers, best of {repeats})")
+    print(f"  naive keyword regex (baseline)  {count / naive:>12,.0f} tools/s")
+    print(
+        f"  rules analyser (scope=server)   {count / rules:>12,.0f} tools/s"
+        f"   ({rules:.2f} s, {findings} findings, {rules / naive:.0f}x the baseline's time)"
+    )
+    print(f"  cross-server analyser (one run) {count / run:>12,.0f} tools/s   ({run:.2f} s)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    parser.add_argument("--quick", action="store_true", help="fewer timing repeats")
+    parser.add_argument("--tools", type=int, default=10_000, help="tools for the throughput run")
+    args = parser.parse_args(argv)
+    print(
+        f"HawkEye analyse benchmark — {time.strftime('%Y-%m-%d %H:%M')}, "
+        f"Python {platform.python_version()}, {platform.machine()}"
+    )
+    labels = json.loads((CORPUS / "labels.json").read_text("utf-8"))["labels"]
+    loaded = load_corpus(CORPUS, ("benign", "malicious"))
+    tallies, items = evaluate_items(loaded, labels)
+    print_families("Corpus: benign + malicious", tallies, items, args.verbose)
+
+    holdout_root = CORPUS / "holdout"
+    holdout_labels = json.loads((holdout_root / "labels.json").read_text("utf-8"))["labels"]
+    holdout = load_corpus(holdout_root, ("benign", "malicious"))
+    tallies, items = evaluate_items(holdout, holdout_labels)
+    print_families("Held-out batch 1 (used in tuning pass 2)", tallies, items, args.verbose)
+    for batch, title in (
+        ("holdout2", "Held-out batch 2 (used in tuning pass 2)"),
+        ("holdout3", "Held-out batch 3 (run once before one bug fix, else untuned)"),
+    ):
+        root = CORPUS / batch
+        labels = json.loads((root / "labels.json").read_text("utf-8"))["labels"]
+        tallies, items = evaluate_items(load_corpus(root, ("benign", "malicious")), labels)
+        print_families(title, tallies, items, args.verbose)
+
+    print("\nCross-server scenarios (scenarios.json)")
+    for family, tally in sorted(evaluate_scenarios(CORPUS, args.verbose).items()):
+        print(
+            f"  {family:<24} {tally.tp:>4} {tally.fp:>4} {tally.fn:>4}  "
+            f"{_fmt(tally.precision()):>9}  {_fmt(tally.recall()):>6}"
+        )
+        if args.verbose:
+            for miss in tally.misses:
+                print(f"      {miss}")
+    posture = evaluate_posture(CORPUS)
+    print("\nPosture cases (posture.json)")
+    print(
+        f"  {'posture':<24} {posture.tp:>4} {posture.fp:>4} {posture.fn:>4}  "
+        f"{_fmt(posture.precision()):>9}  {_fmt(posture.recall()):>6}"
+    )
+    if args.verbose:
+        for miss in posture.misses:
+            print(f"      {miss}")
+    throughput(loaded, args.tools, 2 if args.quick else 5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

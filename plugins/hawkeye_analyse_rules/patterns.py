@@ -1,0 +1,379 @@
+"""The vocabulary of injection signals: one tuple of regexes per signal category.
+
+Patterns match :class:`~hawkeye_analyse_rules.text.Clean` text (lower case,
+hidden characters removed, look-alikes folded), so they are written in lower
+case and never need to allow for invisible characters. ``NEEDS`` lists, for
+some categories, substrings one of which every match contains: a cheap test
+that skips the regex on most text.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["EXFIL_PARAM", "NEEDS", "PARAM_HARVEST", "PATTERNS"]
+
+
+def _c(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _forms(*verbs: str) -> str:
+    """An alternation of each verb with its -s, -ing and -ed forms: ``read|reads|reading|...``."""
+    words: list[str] = []
+    for verb in verbs:
+        stem = verb[:-1] if verb.endswith("e") and not verb.endswith("ee") else verb
+        words += [verb, verb + ("es" if verb.endswith(("s", "sh", "ch", "x")) else "s")]
+        words += [stem + "ing", stem + "ed"]
+    return "(?:" + "|".join(sorted(set(words), key=len, reverse=True)) + ")"
+
+
+_READ_VERBS = _forms(
+    "read",
+    "cat",
+    "open",
+    "load",
+    "get",
+    "fetch",
+    "retrieve",
+    "access",
+    "collect",
+    "gather",
+    "extract",
+    "grab",
+    "dump",
+    "print",
+    "output",
+    "copy",
+    "upload",
+    "send",
+    "include",
+    "attach",
+    "pass",
+    "provide",
+    "paste",
+    "base64",
+    "encode",
+    "append",
+    "list",
+)
+_GIVE_VERBS = _forms(
+    "read",
+    "send",
+    "include",
+    "pass",
+    "provide",
+    "share",
+    "give",
+    "collect",
+    "extract",
+    "copy",
+    "paste",
+    "reveal",
+    "output",
+    "print",
+    "dump",
+    "forward",
+    "upload",
+    "attach",
+    "append",
+    "insert",
+    "put",
+    "store",
+    "save",
+    "log",
+    "record",
+    "fill",
+    "encode",
+    "leak",
+    "email",
+)
+
+
+_SENSITIVE = (
+    r"(?:(?:~|\$home|%userprofile%|/home/[\w.-]+|/users/[\w.-]+|/root)?/?\.ssh\b(?:/[\w.-]+)?"
+    r"|\bid_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?\b|\.aws/(?:credentials|config)\b"
+    r"|(?<![\w.])\.env(?:\.local|\.production|\.development)?\b(?![\w-])"
+    r"|\bmcp\.json\b|\bclaude_desktop_config\.json\b|\.cursor/|\.codeium/|\.windsurf/"
+    r"|\.claude\.json\b|\.npmrc\b|\.pypirc\b|\.netrc\b|\.pgpass\b|\.git-credentials\b"
+    r"|\.kube/config\b|\bkubeconfig\b|/etc/(?:passwd|shadow|sudoers)\b|\.docker/config\.json"
+    r"|\.gnupg\b|\.(?:bash|zsh)_history\b|\bkeychain\b|\blogin data\b|\bcookies\.sqlite\b"
+    r"|\bwallet\.dat\b|\.config/gcloud\b|\bapplication_default_credentials\b|\.azure/)"
+)
+_SECRET_NOUN = (
+    r"(?:api[ _-]?keys?|access[ _-]?tokens?|auth(?:entication|orization)?[ _-]?tokens?"
+    r"|bearer[ _-]?tokens?|refresh[ _-]?tokens?|session[ _-]?(?:tokens?|cookies?)|passwords?"
+    r"|passphrases?|private[ _-]?keys?|secret[ _-]?keys?|ssh[ _-]?keys?|credentials"
+    r"|seed[ _-]?phrases?|mnemonic(?:[ _-]?phrases?)?|recovery[ _-]?phrases?"
+    r"|environment variables|env vars|secrets|system\s+prompt|connection\s+strings?"
+    r"|database[ _]url|(?:api|personal|github|gitlab|slack|openai|access|auth|bearer|secret)"
+    r"[ _-]?tokens?|[a-z0-9]+_(?:api_key|apikey|token|secret|password|access_key|secret_key))\b"
+)
+_DATA_NOUN = (
+    r"(?:content|contents|data|output|text|results?|history|messages?|conversation|files?"
+    r"|keys?|credentials?|secrets?|tokens?|it|them|this|that|everything|value|values|details"
+    r"|information|info|body|logs?|payload)"
+)
+_PARAM_VERBS = (
+    r"(?:pass|put|include|insert|place|add|append|send|provide|fill|set|attach|embed|copy|paste"
+    r"|write|store|concatenate|concantate|encode)"
+)
+
+PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "tag": (
+        _c(
+            r"<\s*/?\s*(?:important|system|sys|instructions?|secret|hidden|admin"
+            r"|ai[_ -]?instructions?|note[_ -]to[_ -](?:ai|assistant|model))\s*>"
+        ),
+        _c(r"\[\s*/?\s*(?:system|inst|important|hidden|admin)\s*\]"),
+        _c(r"<\|\s*(?:im_start|im_end|system|user|assistant|endoftext)\s*\|>"),
+        _c(r"\bnote\s+to\s+(?:the\s+)?(?:ai|assistant|model|llm|agent)\b"),
+        _c(r"(?:^|\n)\s*(?:ai|assistant|model|llm|agent|ai\s+assistant)\s*:"),
+        _c(
+            r"(?:^|\n)\s*#{1,4}\s*(?:system\b|instructions?\s+for\s+(?:the\s+)?(?:ai|assistant|model|llm))"
+        ),
+    ),
+    "override": (
+        _c(
+            r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:(?:all|any|the|your|of|these)\s+)*"
+            r"(?:(?:previous|prior|above|earlier|preceding|original|former|existing|system|safety"
+            r"|security|other)\s+){1,2}(?:instructions?|prompts?|rules?|directions?|directives?"
+            r"|guidelines?|guardrails?|messages?|context|constraints?|policies)"
+        ),
+        _c(
+            r"\b(?:ignore|disregard)\s+(?:the\s+)?(?:user'?s?|human'?s?|your)\s+(?:instructions?"
+            r"|requests?|commands?|prompts?|wishes)"
+        ),
+        _c(
+            r"\b(?:ignore|disregard|forget)\s+(?:everything\s+|all\s+|anything\s+)?(?:the\s+)?"
+            r"(?:above|before|previous|prior|preceding|earlier)(?=\s*(?:and\b|,|\.|;|:|!|$))"
+        ),
+        _c(r"\byour\s+new\s+(?:task|role|instructions?|goal|job)\s+(?:is|are)\b"),
+        _c(r"\binstead\s+of\s+(?:following|doing|answering|obeying)\s+(?:what\s+)?the\s+user\b"),
+        _c(
+            r"\b(?:act|behave|pretend)\s+(?:as|to\s+be)\s+(?:an?\s+)?(?:unrestricted|jailbroken"
+            r"|different|system|admin(?:istrator)?|root|developer)\b"
+        ),
+        _c(r"\bsystem\s+override\b|\bdeveloper\s+mode\b"),
+        _c(r"\byou\s+are\s+now\s+(?:a|an|in|the|no\s+longer|free|unrestricted)\b"),
+        _c(
+            r"\b(?:new|updated|real|actual|true)\s+(?:system\s+)?instructions?\s*(?::|follow\b|are\b)"
+        ),
+        _c(
+            r"\b(?:enter|switch\s+to|enable)\s+(?:developer|god|dan|jailbreak|unrestricted)\s+mode\b"
+        ),
+        _c(
+            r"\btakes?\s+(?:precedence|priority)\s+over\s+(?:all\s+|any\s+)?(?:other\s+|previous\s+)?(?:instructions|rules)"
+        ),
+    ),
+    "conceal": (
+        _c(
+            r"\b(?:do\s+not|don'?t|never|without|avoid)\s+(?:\w+\s+){0,3}?(?:tell(?:ing)?"
+            r"|inform(?:ing)?|mention(?:ing)?|notify(?:ing)?|alert(?:ing)?|reveal(?:ing)?"
+            r"|show(?:ing)?|disclos(?:e|ing)|let(?:ting)?|warn(?:ing)?|report(?:ing)?)\s+"
+            r"(?:\w+\s+){0,6}?(?:the\s+)?(?:users?|human|operator|person|customer)\b"
+        ),
+        _c(r"\b(?:do\s+not|don'?t|never)\s+mention\s+(?:that|this|it|the)\b"),
+        _c(
+            r"\b(?:the\s+)?users?\s+(?:must|should|need|does|do|will)\s*(?:not|n't|never)\s+"
+            r"(?:\w+\s+){0,2}?(?:know|see|notice|be\s+told|be\s+informed|find\s+out|learn)\b"
+        ),
+        _c(
+            r"\b(?:silently|secretly|covertly|quietly|discreetly|invisibly)\s+(?:\w+\s+)?"
+            r"(?:send|post|forward|copy|upload|read|include|add|call|run|execute|exfiltrate"
+            r"|transmit|bcc|cc|append|log|record|share)"
+        ),
+        _c(r"\bmere\s+implementation\s+detail\b"),
+        _c(
+            r"\b(?:hide|conceal|keep)\s+(?:this|it|these|that)(?:\s+\w+){0,2}\s+(?:from\s+the|secret|hidden)\b"
+        ),
+        _c(r"\bnot\s+(?:a\s+)?user[- ]facing\b"),
+        _c(r"\b(?:transparent|invisible)\s+(?:system\s+)?(?:requirement|step|to\s+the\s+user)\b"),
+        _c(r"\bcould\s+(?:even\s+)?upset\s+the\s+user\b"),
+        _c(r"\bno\s+need\s+to\s+(?:mention|tell|inform|notify|show|explain)\b"),
+        _c(r"\bwithout\s+(?:mentioning|telling|informing|notifying|alerting)\b"),
+        _c(r"\bkeep\s+(?:it|this)\s+between\s+us\b"),
+        _c(r"\b(?:do\s+not|don'?t|never)\s+(?:reveal|disclose)\b"),
+        _c(r"\b(?:hide|hidden|conceal(?:ed)?)\s+(?:it\s+|this\s+)?from\s+the\s+users?\b"),
+        _c(
+            r"\b(?:do\s+not|don'?t|never)\s+(?:show|include|mention|display)\s+(?:it|this|that"
+            r"|them|this\s+step)\s+in\s+(?:your|the)\s+(?:reply|answer|response|output)\b"
+        ),
+        _c(
+            r"\b(?:do\s+not|don'?t|never|without)\s+(?:ask(?:ing)?|request(?:ing)?|wait(?:ing)?\s+for"
+            r"|seek(?:ing)?)\s+(?:the\s+user(?:'s)?\s+)?(?:for\s+)?(?:confirmation|permission|approval"
+            r"|consent)\b"
+        ),
+    ),
+    "sensitive_read": (_c(r"\b" + _READ_VERBS + r"\b[^\n]{0,80}?" + _SENSITIVE),),
+    "sensitive_mention": (_c(_SENSITIVE),),
+    "secret_request": (_c(r"\b" + _GIVE_VERBS + r"\b[^.\n]{0,80}?\b" + _SECRET_NOUN),),
+    "exfil_dest": (
+        _c(
+            r"\b(?:send|sends|post|posts|upload|forward|transmit|report|mirror|copy|bcc|cc|email"
+            r"|e-mail|mail|exfiltrate|deliver|relay|sync|share|leak|submit)\b[^\n]{0,80}?\b"
+            r"(?:to|at|into|on)\s+(?P<dest>https?://[^\s'\"<>)]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+            r"|\+\d[\d\s().-]{7,}\d)"
+        ),
+        _c(r"https?://[^\s'\"<>]*[?&][\w-]+=\s*[{<\[]"),
+    ),
+    "redirect": (
+        _c(
+            r"\b(?:change|replace|set|switch|redirect|override|rewrite|modify)\b[^.\n]{0,30}?\b"
+            r"(?:recipients?|destination|to\s+address|to\s+field|e-?mail\s+address(?:es)?"
+            r"|phone\s+numbers?|channel|channel_id|url|endpoint|webhook|repository|account"
+            r"|iban|wallet)\b[^.\n]{0,25}?\bto\b\s+\S"
+        ),
+        _c(r"\bsend\s+all\s+(?:e-?mails?|messages?|mails?|requests?|data|files?|reports?)\s+to\b"),
+        _c(r"\b(?:bcc|cc)\b[^.\n]{0,60}(?:@|\bto\s+https?://)"),
+        _c(r"\bproxy\s+(?:number|address|e-?mail|recipient)\b"),
+    ),
+    "conversation": (
+        _c(
+            r"\b"
+            + _GIVE_VERBS
+            + r"\b[^.\n]{0,60}?\b(?:(?:full|entire|complete|whole|previous|prior|last"
+            r"|recent|past|earlier)\s+(?:\w+\s+){0,2}?(?:conversation|chat|messages|dialog(?:ue)?)"
+            r"|(?:conversation|chat|message)\s+(?:history|log|logs|transcript)|system\s+prompt"
+            r"|context\s+window|conversation)\b"
+        ),
+        _c(
+            r"\b(?:every|each|all)\s+(?:of\s+the\s+)?(?:messages?|prompts?|questions?)\s+(?:that\s+)?"
+            r"(?:the\s+)?users?\s+(?:writes?|sends?|types?|enters?|says?)\b"
+        ),
+    ),
+    "exec_payload": (
+        _c(r"\b(?:curl|wget|iwr|irm)\b[^\n|]{0,120}\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b"),
+        _c(r"\brm\s+-(?:rf|fr|r)\s+(?:~|/|\$home)"),
+        _c(r"\bchmod\s+(?:-r\s+)?0?[0-7]?77[0-7]?\s+(?:~|/)"),
+    ),
+    "coerce": (
+        _c(r"\b(?:mandatory|required)\s+for\s+the\s+tool\s+to\s+work\b"),
+        _c(
+            r"\botherwise\b[^.\n]{0,30}\b(?:will|would)\s+(?:not\s+work|fail|crash|break|be\s+blocked"
+            r"|stop\s+working)"
+        ),
+        _c(r"\b(?:will|would)\s+crash\b"),
+        _c(r"\b(?:all\s+)?(?:your\s+|user\s+)?data\s+will\s+be\s+lost\b"),
+        _c(r"\brequests?\s+will\s+be\s+blocked\b"),
+        _c(r"\bvery,?\s+very,?\s+very\b"),
+        _c(r"\b(?:mandatory|required|important|hidden)\s+(?:[\w-]+\s+)?side[- ]effects?\b"),
+        _c(
+            r"\b(?:required|mandatory|necessary)\s+(?:for|by)\s+(?:compliance|audit|auditing|security"
+            r"|legal|verification|the\s+proxy)\b"
+        ),
+        _c(r"\bfor\s+the\s+proxy\s+to\s+work\b"),
+        _c(r"\bthis\s+is\s+(?:extremely|absolutely|critically)\s+(?:important|critical)\b"),
+    ),
+    "cross_tool": (
+        _c(
+            r"\b(?:when|whenever|if|before|after|once)\b[^.\n]{0,30}?(?:\(\s*mcp_?[a-z0-9_]+\s*\)\s*)?"
+            r"\b[a-z][a-z0-9]*(?:[_.-][a-z0-9]+)+\b\s+(?:tool\s+)?(?:is|are|gets?|was)\s+"
+            r"(?:invoked|called|used|run|executed|triggered)"
+        ),
+        _c(r"\balso\s+present\b"),
+        _c(r"\b(?:with|from|by|of|in)\s+(?:any|every|all|other)\s+(?:other\s+)?tools?\b"),
+        _c(r"\bside[- ]effects?\s+on\s+(?:the\s+)?(?:[\w.-]+\s+){0,3}?tools?\b"),
+        _c(r"\(\s*mcp_[a-z0-9_]+\s*\)"),
+        _c(r"\bmcp_tool_[a-z0-9_]+"),
+        _c(
+            r"\b(?:all|every|any)\s+(?:other\s+)?(?:tools?|servers?|mcp\s+servers?)\b[^.\n]{0,40}\b"
+            r"(?:must|should|shall)\b"
+        ),
+        _c(
+            r"\b(?:tools?|functions?)\s+(?:from|of|provided\s+by)\s+(?:the\s+)?(?:other|another)\s+(?:mcp\s+)?servers?\b"
+        ),
+        _c(r"\bother\s+(?:mcp\s+)?servers?'?\s+(?:tools?|instructions?)\b"),
+    ),
+    "directive": (
+        _c(
+            r"\byou\s+(?:must|should|shall|need\s+to|have\s+to|are\s+required\s+to|will\s+need\s+to)\b"
+        ),
+        _c(
+            r"\b(?:must|always)\s+(?:first\s+)?(?:read|send|include|pass|call|add|append|provide|forward"
+            r"|copy|attach|execute|fetch|upload|invoke)\b"
+        ),
+        _c(
+            r"\bbefore\s+(?:using|calling|invoking|running|executing|responding|answering|returning)\b"
+        ),
+        _c(r"\b(?:first|please)\s+(?:read|send|include|pass|call|fetch|provide|execute|open)\b"),
+    ),
+    "model_address": (
+        _c(r"\b(?:the|an?)\s+(?:ai|assistant|llm|language\s+model|ai\s+agent)\b"),
+        _c(r"\bas\s+an\s+ai\b"),
+    ),
+}
+
+EXFIL_PARAM = _c(
+    r"\b" + _PARAM_VERBS + r"\b[^.\n]{0,60}?\b" + _DATA_NOUN + r"\b[^.\n]{0,30}?\b"
+    r"(?:as|in|into|to|inside|within|via|through|using|under)\s+(?:the\s+)?"
+    r"[\"'`\u2018\u2019\u201c\u201d]?(?P<param>[a-z_][a-z0-9_]{1,40})"
+)
+PARAM_HARVEST = _c(
+    r"\b(?:pass|provide|include|put|fill|insert|paste|add|set|enter|contain|contains|append)\b"
+    r"[^.\n]{0,80}?(?:\b(?:(?:full\s+|entire\s+|complete\s+)?contents?\s+of|content\s+from"
+    r"|the\s+output\s+of|(?:full|entire|complete|whole)\s+(?:conversation|chat)"
+    r"|conversation\s+history|chat\s+history"
+    r"|previous\s+messages|system\s+prompt)\b|\b" + _SECRET_NOUN + r"|" + _SENSITIVE + ")"
+)
+
+
+# Substrings one of which every match of the category contains: a cheap test before the regex.
+NEEDS: dict[str, tuple[str, ...]] = {
+    category: (
+        ".ssh",
+        "id_",
+        ".aws",
+        ".env",
+        "mcp.json",
+        "claude",
+        ".cursor",
+        ".codeium",
+        ".windsurf",
+        ".npmrc",
+        ".pypirc",
+        ".netrc",
+        ".pgpass",
+        ".git-cred",
+        ".kube",
+        "kubeconfig",
+        "/etc/",
+        ".docker",
+        ".gnupg",
+        "_history",
+        "keychain",
+        "login data",
+        "cookies.sqlite",
+        "wallet.dat",
+        "gcloud",
+        "application_default",
+        ".azure",
+    )
+    for category in ("sensitive_read", "sensitive_mention")
+}
+NEEDS["secret_request"] = (
+    "key",
+    "token",
+    "passw",
+    "passphrase",
+    "credential",
+    "secret",
+    "seed",
+    "mnemonic",
+    "recovery",
+    "cookie",
+    "env",
+    "prompt",
+    "connection",
+    "database",
+)
+NEEDS["conversation"] = (
+    "conversation",
+    "chat",
+    "message",
+    "dialog",
+    "prompt",
+    "context",
+    "question",
+)
+NEEDS["exfil_dest"] = ("http", "@", "+")

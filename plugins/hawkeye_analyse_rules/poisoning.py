@@ -1,0 +1,133 @@
+"""Tool poisoning, prompt injection and shadowing in one server's text.
+
+Signals are gathered per surface (a description, a parameter's description,
+the server's instructions) and judged per owner: a tool is poisoned when the
+signals of all its surfaces together pass :func:`~hawkeye_analyse_rules.signals.gate`,
+so an attack split between the description and a parameter is still caught.
+Each surface of a poisoned owner then gets one finding per specific rule its
+own signals support (secrets, concealment, exfiltration, override, shadowing),
+and the owner gets the generic HE-TP-001 when no HE-TP rule applies (so a
+poisoned tool always carries at least one HE-TP finding); the evidence is the
+exact span of the strongest signal.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from hawkeye_analyse_rules.rules import make_finding
+from hawkeye_analyse_rules.signals import STRONG, WEIGHTS, Signal, find_signals, gate, score
+from hawkeye_analyse_rules.surface import Surface, location_of, surfaces
+from hawkeye_analyse_rules.text import excerpt, hidden_regions
+from hawkeye_core import Finding, ServerInventory, Severity
+
+__all__ = ["SPECIFIC", "poisoning_findings", "surface_signals"]
+
+#: Specific rules and the signal categories that support each, most specific first.
+SPECIFIC: tuple[tuple[str, frozenset[str]], ...] = (
+    ("HE-TP-004", frozenset({"exfil_param", "conversation"})),
+    ("HE-TP-002", frozenset({"sensitive_read", "secret_request"})),
+    ("HE-TP-005", frozenset({"exfil_dest"})),
+    ("HE-TP-006", frozenset({"override"})),
+    ("HE-TP-003", frozenset({"conceal"})),
+    ("HE-SH-001", frozenset({"cross_tool", "redirect"})),
+)
+_LABELS = {
+    "override": "instruction override",
+    "exfil_param": "data routed into a parameter",
+    "sensitive_read": "sensitive file access",
+    "conceal": "concealment from the user",
+    "exfil_dest": "outside destination",
+    "redirect": "redirection",
+    "secret_request": "request for secrets",
+    "conversation": "conversation harvesting",
+    "tag": "instruction tag",
+    "cross_tool": "reference to other tools",
+    "coerce": "coercion",
+    "exec_payload": "command to download or destroy",
+    "sensitive_mention": "sensitive path",
+    "directive": "order to the model",
+    "model_address": "addresses the model",
+}
+
+
+def surface_signals(
+    inventory: ServerInventory, listed: Sequence[Surface] | None = None
+) -> Iterator[tuple[Surface, list[Signal]]]:
+    """Each surface of ``inventory`` with the signals found in it (surfaces without any skipped)."""
+    for surface in surfaces(inventory) if listed is None else listed:
+        parameter = surface.field.startswith("inputSchema.") or surface.field.startswith(
+            "arguments."
+        )
+        found = find_signals(surface.text, surface.params, parameter=parameter)
+        if found:
+            yield surface, found + _hiding(surface.text, found)
+
+
+def _hiding(text: str, found: list[Signal]) -> list[Signal]:
+    """A concealment signal when an order sits in text hidden from people (tags, comments, padding).
+
+    Hiding an instruction is concealment whatever its words say.
+    """
+    if text.isascii() and "<!--" not in text and "]:" not in text and "  " not in text:
+        return []
+    for start, end in hidden_regions(text):
+        for sig in found:
+            if sig.category in STRONG and sig.start < end and sig.end > start:
+                return [Signal("conceal", WEIGHTS["conceal"], start, end, "hidden from view")]
+    return []
+
+
+def _evidence(surface: Surface, signal: Signal) -> str:
+    return f"{surface.field}: {excerpt(surface.text, signal.start, signal.end)}"
+
+
+def _confidence(total: float, signals: list[Signal]) -> float:
+    categories = {s.category for s in signals}
+    return 0.5 + 0.45 * total + (0.05 if len(categories) >= 4 else 0.0)
+
+
+def poisoning_findings(
+    inventory: ServerInventory, listed: Sequence[Surface] | None = None
+) -> Iterator[Finding]:
+    """HE-TP-* and HE-SH-001 findings for every poisoned tool, prompt, resource or instructions.
+
+    ``listed`` are the inventory's surfaces when the caller has them already.
+    """
+    by_owner: dict[tuple[str, str], list[tuple[Surface, list[Signal]]]] = defaultdict(list)
+    for surface, found in surface_signals(inventory, listed):
+        by_owner[(surface.kind, surface.owner)].append((surface, found))
+    for entries in by_owner.values():
+        every = [sig for _, found in entries for sig in found]
+        if not gate(every):
+            continue
+        total = score(every)
+        confidence = _confidence(total, every)
+        summary = ", ".join(sorted({_LABELS[s.category] for s in every}))
+        emitted = False
+        for surface, found in entries:
+            for rule_id, supports in SPECIFIC:
+                hits = [s for s in found if s.category in supports]
+                if not hits:
+                    continue
+                best = max(hits, key=lambda s: s.weight)
+                emitted = emitted or rule_id.startswith("HE-TP-")
+                yield make_finding(
+                    rule_id,
+                    evidence=_evidence(surface, best),
+                    location=location_of(inventory, surface),
+                    confidence=confidence,
+                )
+        if emitted:
+            continue
+        surface, found = max(entries, key=lambda entry: score(entry[1]))
+        best = max(found, key=lambda s: s.weight)
+        severity = Severity.CRITICAL if total >= 0.85 else None
+        yield make_finding(
+            "HE-TP-001",
+            evidence=_evidence(surface, best) + f" [signals: {summary}]",
+            location=location_of(inventory, surface),
+            confidence=confidence,
+            severity=severity,
+        )
