@@ -171,3 +171,12 @@ def test_the_mcp_preset_is_ordered_and_top_ports_takes_its_head():
     assert MCP_PORTS[0] == 8000 and len(set(MCP_PORTS)) == len(MCP_PORTS)
     assert list(top_ports(3)) == list(MCP_PORTS[:3])
     assert len(top_ports(10_000)) == len(MCP_PORTS)
+
+
+def test_the_preset_documented_is_the_preset_scanned():
+    import re
+
+    text = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text()
+    section = text.split("## The MCP port preset", 1)[1].split("\n## ", 1)[0]
+    documented = [int(m) for m in re.findall(r"^\| \d+ \| (\d+) \|", section, re.M)]
+    assert documented == list(MCP_PORTS)
