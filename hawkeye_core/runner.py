@@ -41,6 +41,7 @@ from hawkeye_core.concurrency.counters import Stats
 from hawkeye_core.concurrency.monitor import ResourceLimits, ResourceMonitor
 from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter
 from hawkeye_core.config import Settings
+from hawkeye_core.kinds import Introspector
 from hawkeye_core.levels import Level, LevelPools
 from hawkeye_core.lifecycle import call_lifecycle_hook, stop_signals
 from hawkeye_core.manager import PluginManager, _error_line
@@ -147,6 +148,8 @@ class Run:
         self._servers: dict[str, ServerRef] = {}
         self._inventories: list[ServerInventory] = []
         self._findings: list[Finding] = []
+        self._introspecting: dict[str, int] = {}  # introspector calls not ended, by server key
+        self._inventoried: set[str] = set()
         self._suppressed: list[Finding] = []
         self._errors: list[Outcome] = []
         self._run_analysers_started = False
@@ -353,6 +356,7 @@ class Run:
             self._gates[level].release()
             self.stats.incr("skipped")
             self._record(job, level, "skipped", time.time(), 0.0, error="circuit breaker open")
+            self._introspection_ended(job, "circuit breaker open")
             return
         call_id = next(self._ids)
         timeout = entry.record.timeout or self.settings.deadlines[level]
@@ -421,6 +425,7 @@ class Run:
         if exc is None:
             call.permit.success()
             self.stats.incr("calls_ok")
+            self._introspection_ended(call.job, None)
             return
         call.permit.failure()
         self.stats.incr("calls_failed")
@@ -435,6 +440,7 @@ class Run:
             error_type=type(exc).__name__,
             produced=call.produced,
         )
+        self._introspection_ended(call.job, _error_line(exc))
 
     def _expire_deadlines(self) -> None:
         now = time.monotonic()
@@ -465,6 +471,7 @@ class Run:
             error=error,
             produced=call.produced,
         )
+        self._introspection_ended(call.job, error)
 
     def _stop_all(self) -> None:
         for call in list(self._calls.values()):
@@ -522,10 +529,31 @@ class Run:
         for entry in self.registry.introspectors:
             if ref.transport in entry.record.transports and self._accepts(entry, ref):
                 self._queue(entry, (ref,), ref.key, host)
+                self._introspecting[ref.key] = self._introspecting.get(ref.key, 0) + 1
+        if not self._introspecting.get(ref.key):
+            self._not_inventoried(ref, f"not introspected: no introspector takes {ref.transport}")
 
-    def _on_inventory(self, inventory: ServerInventory) -> None:
+    def _introspection_ended(self, job: _Job, error: str | None) -> None:
+        """Count an introspector call out; a server none inventoried is still analysed."""
+        if not isinstance(job.entry.record, Introspector) or not job.args:
+            return
+        ref = job.args[0]
+        left = self._introspecting.get(ref.key, 1) - 1
+        self._introspecting[ref.key] = left
+        if left == 0 and ref.key not in self._inventoried and not self.cancelled.is_set():
+            self._not_inventoried(ref, f"not inventoried: {error or 'no inventory returned'}")
+
+    def _not_inventoried(self, ref: ServerRef, why: str) -> None:
+        # The analysers still judge what is known without a session: its
+        # command line, config, URL and the detector's evidence.
+        self.stats.incr("servers_not_inventoried")
+        self._on_inventory(ServerInventory(ref=ref, errors=(why[:500],)), counted=False)
+
+    def _on_inventory(self, inventory: ServerInventory, *, counted: bool = True) -> None:
         self._inventories.append(inventory)
-        self.stats.incr("inventories")
+        self._inventoried.add(inventory.ref.key)
+        if counted:
+            self.stats.incr("inventories")
         for entry in self.registry.analysers:
             if entry.record.scope == "server" and self._accepts(entry, inventory):
                 self._queue(entry, (inventory,), inventory.ref.key)

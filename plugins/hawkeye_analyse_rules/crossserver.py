@@ -242,16 +242,18 @@ def _shadowing(servers: Sequence[_Server], group: str, file: str | None) -> Iter
 
 def _toxic_flow(servers: Sequence[_Server], group: str, file: str | None) -> Iterator[Finding]:
     holders: dict[str, list[str]] = {"source": [], "private": [], "sink": []}
+    servers_involved: set[str] = set()
     arbitrary_exit = False
     for server in servers:
         for tool in server.inventory.tools:
             roles, egress = _roles(tool)
             for role in roles:
                 holders[role].append(f"{server.label}/{tool.name}")
+            if roles:
+                servers_involved.add(server.label)  # labels may hold "/" (URLs): keep them whole
             arbitrary_exit = arbitrary_exit or ("sink" in roles and egress)
     if not all(holders.values()):
         return
-    servers_involved = {entry.split("/", 1)[0] for role in holders.values() for entry in role}
 
     def some(role: str) -> str:
         entries = holders[role]
