@@ -465,7 +465,8 @@ def test_the_cli_reports_the_server_in_json(tmp_path: Path):
     report = json.loads(out.stdout)
     [server] = report["servers"]
     assert server["transport"] == "streamable-http" and server["url"] == url
-    assert server["protocol_version"] in HANDSHAKE_VERSIONS
+    # the detector's handshake, or the newer version the introspector's session negotiated
+    assert server["protocol_version"] in {*HANDSHAKE_VERSIONS, "2026-07-28"}
     assert server["server_info"]["name"] == listener.name
     assert server["evidence"][0].startswith("POST /mcp initialize -> 200")
     assert [(e["host"], e["port"]) for e in report["endpoints"]] == [("127.0.0.1", listener.port)]
