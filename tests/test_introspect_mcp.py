@@ -821,3 +821,38 @@ def test_escape_codes_from_a_server_are_not_printed(cli_prefix: list[str]) -> No
     assert (
         "  evil\\x1b[2J  Hides \\x1b[8mthis\\x1b[0m\\nand a second line" in done.stdout.splitlines()
     )
+
+
+def test_a_server_its_config_disables_is_never_started_even_with_allow_exec(tmp_path):
+    import hawkeye_introspect_mcp
+
+    from hawkeye_core import ServerRef, Settings
+    from hawkeye_core.testing import run_pipeline
+
+    marker = tmp_path / "started"
+    script = tmp_path / "server.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('started')\n")
+
+    class Config:
+        __name__ = "disabled-config"
+
+        @staticmethod
+        @__import__("hawkeye_core").hookimpl
+        def hawkeye_detectors():
+            from hawkeye_core import Detector
+
+            yield Detector(
+                name="cfg",
+                on="host",
+                run=lambda ctx: ServerRef(
+                    transport="stdio",
+                    command=(sys.executable, str(script)),
+                    name="off",
+                    evidence=("configured in Test (x.json)", "disabled in config"),
+                ),
+            )
+
+    result = run_pipeline([], Config(), hawkeye_introspect_mcp, settings=Settings(allow_exec=True))
+    [inventory] = result.inventories
+    assert inventory.errors == ("not started: the config marks this server disabled",)
+    assert not marker.exists()

@@ -52,6 +52,8 @@ __all__ = ["NOT_STARTED", "TRANSPORTS", "McpIntrospector"]
 
 TRANSPORTS = frozenset({"streamable-http", "sse", "stdio"})
 NOT_STARTED = "not started: stdio servers from configs run only with --allow-exec"
+NOT_STARTED_DISABLED = "not started: the config marks this server disabled"
+DISABLED = "disabled in config"  # the evidence line config discovery gives a disabled entry
 #: Seconds one metadata document may take, all of one server's may take, and how long
 #: fetched documents are kept for other servers of the run.
 _METADATA_TIMEOUT = 3.0
@@ -94,6 +96,8 @@ class McpIntrospector:
         if ref.transport == "stdio":
             if not ctx.settings.allow_exec:
                 return ServerInventory(ref=ref, errors=[NOT_STARTED])
+            if DISABLED in ref.evidence:  # the user's client does not start it: neither do we
+                return ServerInventory(ref=ref, errors=[NOT_STARTED_DISABLED])
             return await self._bounded(ref, limits, seconds, ctx, self._stdio)
         if not ref.url or urlsplit(ref.url).scheme not in ("http", "https"):
             raise IntrospectionError(f"not an http(s) URL: {terminal_safe(ref.url or '', 200)}")
