@@ -115,7 +115,9 @@ class RawMcpServer:
         self._listener.settimeout(0.05)
         self.port: int = self._listener.getsockname()[1]
         self._stopping = threading.Event()
-        self._acceptor: threading.Thread | None = None
+        self._acceptor = threading.Thread(
+            target=self._accept_loop, name=f"hostile-{name}", daemon=True
+        )
         self._connections: list[socket.socket] = []  # only the acceptor appends
         self._threads: list[threading.Thread] = []
         self._sse_queues: dict[str, queue.Queue[bytes | None]] = {}
@@ -125,9 +127,6 @@ class RawMcpServer:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def __enter__(self) -> RawMcpServer:
-        self._acceptor = threading.Thread(
-            target=self._accept_loop, name=f"hostile-{self.name}", daemon=True
-        )
         self._acceptor.start()
         return self
 
