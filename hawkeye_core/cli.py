@@ -333,6 +333,21 @@ def _run_with_outputs(run: Run, plan: Plan) -> tuple[ScanResult, int]:
     return result, write_outputs(plan, result, streamed)
 
 
+def output_options(command: Any) -> Any:
+    """``-o FILE`` (repeatable) and ``--format NAME``, as every reporting command takes them."""
+    command = click.option(
+        "--format", "fmt", metavar="FORMAT", help="Report format on stdout (default: terminal)."
+    )(command)
+    return click.option(
+        "-o",
+        "--output",
+        "outputs",
+        multiple=True,
+        metavar="FILE",
+        help="Write a report; the format follows the extension (repeatable).",
+    )(command)
+
+
 @cli.command("scan")
 @click.argument("targets", nargs=-1)
 @click.option(
@@ -390,17 +405,7 @@ def _run_with_outputs(run: Run, plan: Plan) -> tuple[ScanResult, int]:
     metavar="N",
     help="TCP connects in flight at once (default 1000).",
 )
-@click.option(
-    "-o",
-    "--output",
-    "outputs",
-    multiple=True,
-    metavar="FILE",
-    help="Write a report; the format follows the extension (repeatable).",
-)
-@click.option(
-    "--format", "fmt", metavar="FORMAT", help="Report format on stdout (default: terminal)."
-)
+@output_options
 @click.option(
     "--level",
     "levels",
@@ -552,17 +557,7 @@ def scan_command(
 
 
 @cli.command("discover")
-@click.option(
-    "-o",
-    "--output",
-    "outputs",
-    multiple=True,
-    metavar="FILE",
-    help="Write a report; the format follows the extension (repeatable).",
-)
-@click.option(
-    "--format", "fmt", metavar="FORMAT", help="Report format on stdout (default: terminal)."
-)
+@output_options
 @click.option(
     "--client-config",
     "client_configs",
@@ -608,17 +603,7 @@ def discover_command(
 
 @cli.command("analyse")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "outputs",
-    multiple=True,
-    metavar="FILE",
-    help="Write a report; the format follows the extension (repeatable).",
-)
-@click.option(
-    "--format", "fmt", metavar="FORMAT", help="Report format on stdout (default: terminal)."
-)
+@output_options
 @_fail_on_option
 @click.pass_context
 def analyse_command(
