@@ -84,6 +84,50 @@ class _Call:
     finished: bool = False
 
 
+_THIS_HOST = frozenset({"0.0.0.0", "::", "127.0.0.1", "::1", "localhost"})
+
+
+def _port_of(ref: ServerRef) -> tuple[str, int] | None:
+    if not ref.url:
+        return None
+    parts = urlsplit(ref.url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    return ("this host" if host in _THIS_HOST else host), port
+
+
+def link_same_port(servers: list[ServerRef]) -> list[ServerRef]:
+    """Tie together the servers found at one host and port by different detectors.
+
+    A process listening on port 8000 (local discovery) and the MCP server the
+    network scan found on 127.0.0.1:8000 are the same server seen twice; each
+    gets an evidence line naming the other. Loopback and wildcard addresses
+    count as this host.
+    """
+    by_place: dict[tuple[str, int], list[int]] = {}
+    for index, ref in enumerate(servers):
+        place = _port_of(ref)
+        if place is not None:
+            by_place.setdefault(place, []).append(index)
+    linked = list(servers)
+    for indexes in by_place.values():
+        if len(indexes) < 2:
+            continue
+        for i in indexes:
+            others = [servers[j] for j in indexes if j != i][:5]
+            notes = [
+                f"same port as {o.transport} {o.url} (found in {o.found_in or 'a scan'})"
+                for o in others
+            ]
+            new = [n for n in notes if n not in linked[i].evidence]
+            if new:
+                linked[i] = attrs.evolve(linked[i], evidence=(*linked[i].evidence, *new))
+    return linked
+
+
 def _tenth(rate: float | None) -> int | None:
     return None if rate is None else max(1, math.ceil(rate / 10))
 
@@ -216,7 +260,7 @@ class Run:
             targets=self.target_specs,
             interrupted=self.cancelled.is_set(),
             endpoints=sorted(self._endpoints.values(), key=lambda e: (e.host, e.port)),
-            servers=list(self._servers.values()),
+            servers=link_same_port(list(self._servers.values())),
             inventories=self._inventories,
             findings=self._findings,
             suppressed=self._suppressed,

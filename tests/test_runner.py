@@ -593,3 +593,24 @@ def test_a_server_no_introspector_could_inventory_is_still_analysed():
     assert errors["b"] == ("not introspected: no introspector takes unknown",)
     assert result.stats["servers_not_inventoried"] == 2
     assert "inventories" not in result.stats
+
+
+def test_a_process_and_the_network_server_on_its_port_are_tied_together():
+    def local(ctx):
+        yield ServerRef(transport="http", url="http://0.0.0.0:8000", found_in="pid 4242")
+        yield ServerRef(
+            transport="streamable-http", url="http://127.0.0.1:8000/mcp", found_in="127.0.0.1:8000"
+        )
+        yield ServerRef(transport="sse", url="http://127.0.0.1:9000/sse", found_in="elsewhere")
+
+    p = plugin("link", hawkeye_detectors=lambda: [Detector(name="d", on="host", run=local)])
+    servers = {s.url: s for s in run_pipeline([], p).servers}
+    assert (
+        "same port as streamable-http http://127.0.0.1:8000/mcp (found in 127.0.0.1:8000)"
+        in servers["http://0.0.0.0:8000"].evidence
+    )
+    assert (
+        "same port as http http://0.0.0.0:8000 (found in pid 4242)"
+        in servers["http://127.0.0.1:8000/mcp"].evidence
+    )
+    assert servers["http://127.0.0.1:9000/sse"].evidence == ()
