@@ -51,8 +51,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import attrs
-from hawkeye_analyse_rules import RULES, analyse_run, analyse_server
 
+from hawkeye_analyse_rules import RULES, analyse_run, analyse_server
 from hawkeye_core import AuthPosture, Finding, ServerInventory, ServerRef
 from hawkeye_core.offline import load_file
 

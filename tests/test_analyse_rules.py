@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import hawkeye_analyse_rules
 import pytest
+
+import hawkeye_analyse_rules
 from hawkeye_analyse_rules import RULES, analyse_run, analyse_server
 from hawkeye_analyse_rules.crossserver import client_key, flow_roles
 from hawkeye_analyse_rules.signals import find_signals, gate
 from hawkeye_analyse_rules.text import Clean, decoded_blobs, excerpt, reveal, skeleton, tag_runs
-
 from hawkeye_core import (
     AuthPosture,
     Detector,

@@ -13,13 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import hawkeye_detect_mcp
 import pytest
-from hawkeye_detect_mcp.messages import jsonrpc_reply, judge_initialize
-from hawkeye_detect_mcp.options import Options
-from hawkeye_detect_mcp.probe import Prober, Reply
-from hawkeye_detect_mcp.sse import SSEParser
 
+import hawkeye_detect_mcp
 from hawkeye_core import (
     BreakerRegistry,
     CallContext,
@@ -38,6 +34,10 @@ from hawkeye_core import (
     hookimpl,
 )
 from hawkeye_core.testing import run_pipeline
+from hawkeye_detect_mcp.messages import jsonrpc_reply, judge_initialize
+from hawkeye_detect_mcp.options import Options
+from hawkeye_detect_mcp.probe import Prober, Reply
+from hawkeye_detect_mcp.sse import SSEParser
 from tests import servers
 from tests.helpers import hawkeye
 

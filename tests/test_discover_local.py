@@ -20,9 +20,20 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import hawkeye_discover_local
 import psutil
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import hawkeye_discover_local
+from hawkeye_core import Detector, ServerRef, Settings
+from hawkeye_core.redact import (
+    is_secret_name,
+    redact,
+    redact_command,
+    redact_env,
+)
+from hawkeye_core.testing import run_pipeline
 from hawkeye_discover_local.clients import Location
 from hawkeye_discover_local.configs import (
     Problem,
@@ -35,17 +46,6 @@ from hawkeye_discover_local.formats import strip_jsonc
 from hawkeye_discover_local.parse import SHAPES, ConfigEntry, entry_to_ref, server_entries
 from hawkeye_discover_local.processes import discover_processes, launched_by, match_cmdline
 from hawkeye_report_json import report_data
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from hawkeye_core import Detector, ServerRef, Settings
-from hawkeye_core.redact import (
-    is_secret_name,
-    redact,
-    redact_command,
-    redact_env,
-)
-from hawkeye_core.testing import run_pipeline
 from tests.helpers import plugin
 
 HOMES = Path(__file__).parent / "data" / "homes"

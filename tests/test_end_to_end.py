@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
-from hawkeye_lab.runner import running_lab
 
+from hawkeye_lab.runner import running_lab
 from tests.helpers import hawkeye
 
 # The built-in detectors of this machine's configs and processes vary: leave them out.

@@ -21,13 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import hawkeye_introspect_mcp
 import psutil
 import pytest
 import uvicorn
-from hawkeye_introspect_mcp import NOT_STARTED, IntrospectionError, Limits, McpIntrospector
-from hawkeye_introspect_mcp.command import standalone_context
-from hawkeye_introspect_mcp.inventory import TRUNCATED
 from mcp import types
 from mcp.server import Server
 from mcp.server.auth.provider import AccessToken
@@ -36,6 +32,7 @@ from mcp.server.mcpserver import MCPServer
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+import hawkeye_introspect_mcp
 from hawkeye_core import (
     BreakerState,
     CircuitOpenError,
@@ -47,6 +44,9 @@ from hawkeye_core import (
     run_sync,
 )
 from hawkeye_core.testing import run_pipeline
+from hawkeye_introspect_mcp import NOT_STARTED, IntrospectionError, Limits, McpIntrospector
+from hawkeye_introspect_mcp.command import standalone_context
+from hawkeye_introspect_mcp.inventory import TRUNCATED
 from tests.helpers import hawkeye, plugin
 from tests.hostile_servers import (
     RawMcpServer,
@@ -825,7 +825,6 @@ def test_escape_codes_from_a_server_are_not_printed(cli_prefix: list[str]) -> No
 
 def test_a_server_its_config_disables_is_never_started_even_with_allow_exec(tmp_path):
     import hawkeye_introspect_mcp
-
     from hawkeye_core import ServerRef, Settings
     from hawkeye_core.testing import run_pipeline
 

@@ -22,17 +22,25 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import httpx
+import httpx2
+import psutil
+import pytest
+from click.testing import CliRunner
+from mcp import Client, StdioServerParameters, types
+from mcp.client.sse import sse_client
+from mcp.client.streamable_http import streamable_http_client
+
 import hawkeye_analyse_rules
 import hawkeye_detect_mcp
 import hawkeye_discover_local
 import hawkeye_introspect_mcp
 import hawkeye_lab
 import hawkeye_scan_tcp
-import httpx
-import httpx2
-import psutil
-import pytest
-from click.testing import CliRunner
+from hawkeye_core import Settings
+from hawkeye_core.cli import HawkeyeGroup
+from hawkeye_core.ports import parse_ports
+from hawkeye_core.testing import run_pipeline
 from hawkeye_lab.catalogue import CATALOGUE, FAKE_OPENAI_KEY, NETWORK_COUNT, SCRIPTS
 from hawkeye_lab.hostile import DESCRIPTION_BYTES, SCHEMA_DEPTH, TOOL_COUNT
 from hawkeye_lab.runner import CONFIG_MARKER, Lab, LabError, running_lab
@@ -44,14 +52,6 @@ from hawkeye_lab.servers import (
     RUG_PULLED,
     tags,
 )
-from mcp import Client, StdioServerParameters, types
-from mcp.client.sse import sse_client
-from mcp.client.streamable_http import streamable_http_client
-
-from hawkeye_core import Settings
-from hawkeye_core.cli import HawkeyeGroup
-from hawkeye_core.ports import parse_ports
-from hawkeye_core.testing import run_pipeline
 
 T = TypeVar("T")
 DEADLINE = 15.0

@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import hawkeye_analyse_rules
 import pytest
-from hawkeye_analyse_rules import analyse_run, analyse_server
-from hawkeye_report_json import report_data
 
+import hawkeye_analyse_rules
+from hawkeye_analyse_rules import analyse_run, analyse_server
 from hawkeye_core import (
     AuthPosture,
     Detector,
@@ -29,6 +28,7 @@ from hawkeye_core.offline import (
     load_files,
 )
 from hawkeye_core.testing import run_pipeline
+from hawkeye_report_json import report_data
 from tests.helpers import plugin
 
 ADD = {

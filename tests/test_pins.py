@@ -9,9 +9,9 @@ from typing import Any
 
 import attrs
 import click
-import hawkeye_pinning
 import pytest
 
+import hawkeye_pinning
 from hawkeye_core import (
     Detector,
     Introspector,

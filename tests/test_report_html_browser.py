@@ -22,9 +22,9 @@ from pathlib import Path
 
 import attrs
 import pytest
-from hawkeye_report_html import CSP, render_html
 
 from hawkeye_core import Tool
+from hawkeye_report_html import CSP, render_html
 from tests.test_reports import IMG, SCRIPT, hostile_result
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")

@@ -17,6 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+import pytest
+
 import hawkeye_report_cyclonedx
 import hawkeye_report_html
 import hawkeye_report_json
@@ -24,22 +27,6 @@ import hawkeye_report_jsonl
 import hawkeye_report_sarif
 import hawkeye_report_tables
 import hawkeye_report_terminal
-import jsonschema
-import pytest
-from hawkeye_report_html.style import CSP, CSS
-from hawkeye_report_html.text import esc
-from hawkeye_report_json import report_data, write_json
-from hawkeye_report_jsonl import finding_line, stream_finding, write_jsonl
-from hawkeye_report_sarif import (
-    FINGERPRINT_KEY,
-    artifact_uri,
-    finding_fingerprint,
-    sarif_log,
-    write_sarif,
-)
-from hawkeye_report_tables import guard_cell, md, write_csv, write_markdown
-from hawkeye_report_terminal import ProgressDisplay, progress_line, write_terminal
-
 from hawkeye_core import (
     Analyser,
     AuthPosture,
@@ -65,6 +52,19 @@ from hawkeye_core import (
 )
 from hawkeye_core.output import plan_outputs, write_outputs
 from hawkeye_core.testing import fresh_manager, run_pipeline
+from hawkeye_report_html.style import CSP, CSS
+from hawkeye_report_html.text import esc
+from hawkeye_report_json import report_data, write_json
+from hawkeye_report_jsonl import finding_line, stream_finding, write_jsonl
+from hawkeye_report_sarif import (
+    FINGERPRINT_KEY,
+    artifact_uri,
+    finding_fingerprint,
+    sarif_log,
+    write_sarif,
+)
+from hawkeye_report_tables import guard_cell, md, write_csv, write_markdown
+from hawkeye_report_terminal import ProgressDisplay, progress_line, write_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT_SCHEMA = json.loads((ROOT / "docs" / "report-schema.json").read_text())

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import attrs
 import pytest
-from hawkeye_scan_tcp.engine import ConnectEngine
-from hawkeye_scan_tcp.hosts import MIN_TIMEOUT, HostJob, disjoint_ranges
 
 from hawkeye_core import CallContext, Detector, Endpoint, Settings, Target
 from hawkeye_core.ports import parse_ports
 from hawkeye_core.testing import run_pipeline
+from hawkeye_scan_tcp.engine import ConnectEngine
+from hawkeye_scan_tcp.hosts import MIN_TIMEOUT, HostJob, disjoint_ranges
 from tests.helpers import hawkeye, plugin
 
 # The MCP detector would probe our silent listeners on L2; this file tests L1 only.

@@ -14,11 +14,11 @@ from typing import Any
 
 import attrs
 import click
-import hawkeye_report_json
-import hawkeye_report_terminal
 import pytest
 from click.testing import CliRunner, Result
 
+import hawkeye_report_json
+import hawkeye_report_terminal
 from hawkeye_core import (
     AuthPosture,
     Endpoint,

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hawkeye_introspect_mcp.limits import Limits
 from mcp import types
 
 from hawkeye_core import (
@@ -23,6 +22,7 @@ from hawkeye_core import (
     ServerInfo,
     Tool,
 )
+from hawkeye_introspect_mcp.limits import Limits
 
 __all__ = ["MAX_NODES", "TRUNCATED", "Clipper"]
 
