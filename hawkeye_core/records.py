@@ -163,6 +163,10 @@ class AuthPosture:
         default=None, converter=attrs.converters.optional(_frozen_mapping)
     )
     authorization_servers: tuple[str, ...] = field(default=(), converter=as_tuple)
+    #: each authorization server's metadata (RFC 8414 / OpenID), by issuer
+    authorization_server_metadata: Mapping[str, Any] = field(
+        factory=dict, converter=_frozen_mapping
+    )
 
 
 @frozen(kw_only=True)

@@ -855,3 +855,21 @@ def test_a_server_its_config_disables_is_never_started_even_with_allow_exec(tmp_
     [inventory] = result.inventories
     assert inventory.errors == ("not started: the config marks this server disabled",)
     assert not marker.exists()
+
+
+def test_the_auth_posture_keeps_the_authorization_servers_metadata():
+    import json
+
+    from hawkeye_lab.runner import running_lab
+    from tests.helpers import hawkeye
+
+    with running_lab(only=["oauth"]) as lab:
+        [server] = lab.network
+        done = hawkeye("inspect", server.url, "--format", "json")
+    assert done.returncode == 1  # it needs credentials: not inventoried, posture recorded
+    auth = json.loads(done.stdout)["auth"]
+    assert auth["required"] is True and auth["status"] == 401
+    assert auth["authorization_servers"]
+    issuer = auth["authorization_servers"][0]
+    assert issuer in auth["authorization_server_metadata"]
+    assert auth["authorization_server_metadata"][issuer]["issuer"].rstrip("/") == issuer.rstrip("/")
