@@ -29,7 +29,13 @@ from mcp import Client, MCPError, types
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
-from hawkeye_core import ServerInfo, ServerInventory, ServerRef, __version__
+from hawkeye_core import (
+    ServerInfo,
+    ServerInventory,
+    ServerRef,
+    __version__,
+    gather_with_concurrency,
+)
 from hawkeye_introspect_mcp.inventory import Clipper
 from hawkeye_introspect_mcp.limits import IntrospectionError, Limits
 
@@ -274,9 +280,15 @@ async def inventory_session(transport: Transport, state: SessionState) -> Server
             state.connected = True
             _read_header(client, state)
             capabilities = client.server_capabilities
-            for listing in _LISTS:
-                if getattr(capabilities, listing.capability, None) is not None:
-                    await _read_list(client, state, listing)
+            lists = [x for x in _LISTS if getattr(capabilities, x.capability, None) is not None]
+            # The lists are independent requests of one session: read them at once
+            # (each still page by page), saving a round trip per list; the first
+            # protocol violation cancels the others.
+            await gather_with_concurrency(
+                (_read_list(client, state, listing) for listing in lists),
+                max(1, len(lists)),
+                return_exceptions=False,
+            )
             inventory = state.inventory()
     except Exception as exc:
         if state.violation:
