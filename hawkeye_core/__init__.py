@@ -32,7 +32,7 @@ from hawkeye_core.concurrency.monitor import (
 )
 from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter, RateLimiter
 from hawkeye_core.concurrency.workers import CallAbandoned, WorkerPool
-from hawkeye_core.config import ConfigError, Settings, load_settings
+from hawkeye_core.config import ConfigError, Settings, load_settings, parse_headers
 from hawkeye_core.kinds import Analyser, Detector, Introspector, Reporter, Scanner
 from hawkeye_core.levels import Level, LevelPool, LevelPools
 from hawkeye_core.manager import PluginInfo, PluginManager, create_plugin_manager, hookimpl
@@ -126,6 +126,7 @@ __all__ = [
     "hookimpl",
     "is_marker",
     "load_settings",
+    "parse_headers",
     "redact",
     "redact_command",
     "redact_env",

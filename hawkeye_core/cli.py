@@ -22,7 +22,7 @@ from attrs import define
 
 from hawkeye_core._version import __version__
 from hawkeye_core.cli_store import register as register_history_commands
-from hawkeye_core.config import ConfigError, Settings, load_settings
+from hawkeye_core.config import ConfigError, Settings, load_settings, parse_headers
 from hawkeye_core.levels import Level, parse_level_size
 from hawkeye_core.manager import PluginManager, create_plugin_manager
 from hawkeye_core.offline import OfflineFileError, load_files
@@ -641,23 +641,10 @@ def analyse_command(
 
 
 def _parse_headers(headers: tuple[str, ...], bearer: str | None) -> tuple[tuple[str, str], ...]:
-    parsed = []
-    for header in headers:
-        name, sep, value = header.partition(":")
-        name = name.strip()
-        if (
-            not sep
-            or not name
-            or any(c in name for c in " \t\r\n")
-            or any(c in value for c in "\r\n")
-        ):
-            raise click.BadParameter(f"--header takes NAME:VALUE, not {header!r}")
-        parsed.append((name, value.strip()))
-    if bearer is not None:
-        if not bearer.strip() or any(c in bearer for c in "\r\n "):
-            raise click.BadParameter("--bearer takes a token without spaces or newlines")
-        parsed.append(("Authorization", f"Bearer {bearer.strip()}"))
-    return tuple(parsed)
+    try:
+        return parse_headers(headers, bearer)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _count(run: Run, name: str) -> None:

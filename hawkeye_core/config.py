@@ -308,6 +308,31 @@ def read_environ(environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]
     return parse_mapping(data, "environment"), warnings
 
 
+def parse_headers(headers: Iterable[str], bearer: str | None = None) -> tuple[tuple[str, str], ...]:
+    """``--header NAME:VALUE`` values and a ``--bearer TOKEN`` as header pairs.
+
+    Raises ValueError naming a malformed one; newlines are refused so no header
+    can smuggle another.
+    """
+    parsed = []
+    for header in headers:
+        name, sep, value = header.partition(":")
+        name = name.strip()
+        if (
+            not sep
+            or not name
+            or any(c in name for c in " \t\r\n")
+            or any(c in value for c in "\r\n")
+        ):
+            raise ValueError(f"--header takes NAME:VALUE, not {header!r}")
+        parsed.append((name, value.strip()))
+    if bearer is not None:
+        if not bearer.strip() or any(c in bearer for c in "\r\n "):
+            raise ValueError("--bearer takes a token without spaces or newlines")
+        parsed.append(("Authorization", f"Bearer {bearer.strip()}"))
+    return tuple(parsed)
+
+
 def load_settings(
     *,
     config_file: Path | None = None,

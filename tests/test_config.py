@@ -130,3 +130,18 @@ def test_suppressions_need_a_rule_and_a_reason(tmp_path: Path):
     path.write_text('[[suppress]]\nrule = "X"\nreason = "r"\nuntil = 1\n')
     with pytest.raises(ConfigError, match="unknown keys"):
         load_settings(cwd=tmp_path, environ={})
+
+
+def test_headers_are_parsed_and_cannot_smuggle_another():
+    from hawkeye_core import parse_headers
+
+    assert parse_headers(["X-Api-Key: abc ", "Accept:*/*"], "t0k") == (
+        ("X-Api-Key", "abc"),
+        ("Accept", "*/*"),
+        ("Authorization", "Bearer t0k"),
+    )
+    for bad in (["NoColon"], ["X: a\r\nHost: evil"], [": empty-name"], ["Bad Name: x"]):
+        with pytest.raises(ValueError, match="--header takes NAME:VALUE"):
+            parse_headers(bad)
+    with pytest.raises(ValueError, match="--bearer"):
+        parse_headers([], "two words")

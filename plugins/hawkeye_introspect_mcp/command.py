@@ -34,6 +34,7 @@ from hawkeye_core import (
     Stats,
     TTLCache,
     load_settings,
+    parse_headers,
     run_sync,
     terminal_safe,
     to_data,
@@ -71,23 +72,10 @@ def target_ref(target: str, transport: str | None) -> ServerRef:
 
 
 def _headers(headers: Iterable[str], bearer: str | None) -> tuple[tuple[str, str], ...]:
-    parsed = []
-    for header in headers:
-        name, sep, value = header.partition(":")
-        name = name.strip()
-        if (
-            not sep
-            or not name
-            or any(c in name for c in " \t\r\n")
-            or any(c in value for c in "\r\n")
-        ):
-            raise click.BadParameter(f"--header takes NAME:VALUE, not {header!r}")
-        parsed.append((name, value.strip()))
-    if bearer is not None:
-        if not bearer.strip() or any(c in bearer for c in "\r\n "):
-            raise click.BadParameter("--bearer takes a token without spaces or newlines")
-        parsed.append(("Authorization", f"Bearer {bearer.strip()}"))
-    return tuple(parsed)
+    try:
+        return parse_headers(headers, bearer)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def standalone_context(
