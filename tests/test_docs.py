@@ -535,10 +535,17 @@ def test_configuration_documents_every_setting_and_env_var() -> None:
 
 
 def test_configuration_documents_every_exit_code() -> None:
-    from hawkeye_core import cli
+    from hawkeye_core import cli_state as cli
 
     text = CONFIG_MD.read_text("utf-8")
-    codes = [cli.EXIT_OK, cli.EXIT_USAGE, cli.EXIT_OUTPUT, cli.EXIT_INTERNAL, cli.EXIT_INTERRUPTED]
+    codes = [
+        cli.EXIT_OK,
+        cli.EXIT_FINDINGS,
+        cli.EXIT_USAGE,
+        cli.EXIT_OUTPUT,
+        cli.EXIT_INTERNAL,
+        cli.EXIT_INTERRUPTED,
+    ]
     for code in codes:
         assert re.search(rf"^\| `{code}` \|", text, re.M), f"exit code {code} is not in the table"
 

@@ -36,7 +36,8 @@ from hawkeye_core import (
     Tool,
     to_data,
 )
-from hawkeye_core.cli import AppState, HawkeyeGroup
+from hawkeye_core.cli import HawkeyeGroup
+from hawkeye_core.cli_state import AppState
 from hawkeye_core.cli_store import register
 from hawkeye_core.output import plan_outputs, write_outputs
 from hawkeye_core.registry import collect_registry
