@@ -183,6 +183,7 @@ class ServerRef:
         default=None, converter=attrs.converters.optional(tuple)
     )
     env: Mapping[str, str] = field(factory=dict, converter=_frozen_mapping)
+    cwd: str | None = field(default=None, validator=_opt_str)  # a stdio server's working dir
     name: str = field(default="", validator=_str)  # the name a config gives it
     found_in: str = field(default="", validator=_str)  # config path, pid, or scanned endpoint
     protocol_version: str | None = field(default=None, validator=_opt_str)

@@ -890,3 +890,24 @@ def test_processes_detector_skips_its_own_process_tree(tmp_path: Path) -> None:
     finally:
         child.kill()
         child.wait(timeout=5)
+
+
+def test_a_config_working_directory_is_kept_and_made_absolute(tmp_path: Path) -> None:
+    (tmp_path / "cfg.json").write_text(
+        json.dumps(
+            {
+                "mcpServers": {
+                    "rel": {"command": "srv", "cwd": "servers/rel"},
+                    "abs": {"command": "srv2", "cwd": "/opt/mcp"},
+                    "none": {"command": "srv3"},
+                }
+            }
+        )
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    scope = scope_from_settings(Settings(home=home, client_configs=(tmp_path / "cfg.json",)))
+    refs = {i.name: i.ref for i in iter_config_items(scope) if isinstance(i, ConfigEntry)}
+    assert refs["rel"].cwd == str(tmp_path / "servers" / "rel")
+    assert refs["abs"].cwd == "/opt/mcp"
+    assert refs["none"].cwd is None

@@ -873,3 +873,42 @@ def test_the_auth_posture_keeps_the_authorization_servers_metadata():
     issuer = auth["authorization_servers"][0]
     assert issuer in auth["authorization_server_metadata"]
     assert auth["authorization_server_metadata"][issuer]["issuer"].rstrip("/") == issuer.rstrip("/")
+
+
+def test_a_stdio_server_starts_in_the_working_directory_its_config_gives(tmp_path):
+    import shutil
+
+    import hawkeye_introspect_mcp
+    from hawkeye_core import Detector, ServerRef, Settings, hookimpl
+    from hawkeye_core.testing import run_pipeline
+
+    shutil.copy(Path(__file__).parent / "data" / "stdio_servers" / "demo_server.py", tmp_path)
+    refs = [
+        # a relative script: found only when the server starts in tmp_path
+        ServerRef(
+            transport="stdio",
+            command=(sys.executable, "demo_server.py"),
+            cwd=str(tmp_path),
+            name="here",
+        ),
+        ServerRef(
+            transport="stdio",
+            command=(sys.executable, "demo_server.py", "x"),
+            cwd=str(tmp_path / "gone"),
+            name="gone",
+        ),
+    ]
+
+    class Config:
+        __name__ = "cwd-config"
+
+        @staticmethod
+        @hookimpl
+        def hawkeye_detectors():
+            yield Detector(name="cfg", on="host", run=lambda ctx: refs)
+
+    result = run_pipeline([], Config(), hawkeye_introspect_mcp, settings=Settings(allow_exec=True))
+    by_name = {inv.ref.name: inv for inv in result.inventories}
+    assert by_name["here"].tools and not by_name["here"].errors
+    assert "working directory" in by_name["gone"].errors[0]
+    assert "is missing" in by_name["gone"].errors[0]

@@ -311,6 +311,8 @@ def entry_to_ref(
 
     if command and (kind in _STDIO_TYPES or not url):
         common["command"] = redact_command([command, *args])
+        if body.get("cwd"):
+            common["cwd"] = _working_dir(_text(body.get("cwd")), path)
         return ServerRef(transport="stdio", evidence=tuple(evidence), **common)
     if url and kind not in _STDIO_TYPES:
         if kind == "sse":
@@ -330,3 +332,12 @@ def entry_to_ref(
     else:
         evidence.append("entry names neither a command nor a URL")
     return ServerRef(transport="unknown", evidence=tuple(evidence), **common)
+
+
+def _working_dir(cwd: str, config: Path) -> str:
+    """A config's ``cwd``: ``~`` expanded, a relative one taken from the config's folder."""
+    text = redact(cwd.strip())[:4096]
+    folder = Path(text).expanduser()
+    if not folder.is_absolute() and "${" not in text:
+        folder = config.parent / folder
+    return str(folder)

@@ -29,6 +29,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -102,8 +103,11 @@ async def stdio_transport(
     env: Mapping[str, str],
     state: SessionState,
     process_info: StdioProcess,
+    cwd: str | None = None,
 ) -> AsyncIterator[tuple[Any, Any]]:
-    """Start ``command`` and yield the stream pair of an MCP session over its stdio."""
+    """Start ``command`` (in ``cwd``) and yield the stream pair of an MCP session over its stdio."""
+    if cwd is not None and not Path(cwd).is_dir():
+        raise IntrospectionError(f"cannot start it: its working directory {cwd[:200]!r} is missing")
     try:
         process = await anyio.open_process(
             list(command),
@@ -111,6 +115,7 @@ async def stdio_transport(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=dict(env),
+            cwd=cwd,
             start_new_session=True,
         )
     except FileNotFoundError:
