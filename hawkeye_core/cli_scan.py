@@ -109,6 +109,24 @@ def output_options(command: Any) -> Any:
     )(command)
 
 
+client_config_option = click.option(
+    "--client-config",
+    "client_configs",
+    multiple=True,
+    metavar="PATH",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also read this AI-client config file (repeatable).",
+)
+
+
+def _plan(registry: Registry, outputs: tuple[str, ...], fmt: str | None) -> Plan:
+    """The reporters for ``-o``/``--format``, chosen before anything runs."""
+    try:
+        return plan_outputs(registry, outputs, fmt)
+    except OutputError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 @click.command("scan")
 @click.argument("targets", nargs=-1)
 @click.option(
@@ -187,14 +205,7 @@ def output_options(command: Any) -> Any:
 @click.option(
     "--host-rate", type=click.FloatRange(min=0, min_open=True), help="Probes per second per host."
 )
-@click.option(
-    "--client-config",
-    "client_configs",
-    multiple=True,
-    metavar="PATH",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also read this AI-client config file (repeatable).",
-)
+@client_config_option
 @click.option(
     "--header",
     "headers",
@@ -293,10 +304,7 @@ def scan_command(
             ),
         )
     pm, registry = registry_for(state, settings)
-    try:
-        plan = plan_outputs(registry, outputs, fmt)
-    except OutputError as exc:
-        raise click.UsageError(str(exc)) from None
+    plan = _plan(registry, outputs, fmt)
     run = Run(pm, registry, settings, target_specs=target_set.labels())
     target_set.cache = run.cache
     target_set.on_error = lambda message: _count(run, "targets_unresolved")
@@ -319,14 +327,7 @@ def scan_command(
 
 @click.command("discover")
 @output_options
-@click.option(
-    "--client-config",
-    "client_configs",
-    multiple=True,
-    metavar="PATH",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also read this AI-client config file (repeatable).",
-)
+@client_config_option
 @click.pass_context
 def discover_command(
     ctx: click.Context,
@@ -345,18 +346,10 @@ def discover_command(
         overrides["client_configs"] = [str(p) for p in client_configs]
     settings = state.settings(**overrides)
     pm, registry = registry_for(state, settings)
-    local_only = Registry(
-        entries=[
-            e
-            for e in registry.entries
-            if e.kind == "reporter" or (e.kind == "detector" and e.record.on == "host")
-        ],
-        problems=registry.problems,
+    local_only = registry.only(
+        lambda e: e.kind == "reporter" or (e.kind == "detector" and e.record.on == "host")
     )
-    try:
-        plan = plan_outputs(local_only, outputs, fmt)
-    except OutputError as exc:
-        raise click.UsageError(str(exc)) from None
+    plan = _plan(local_only, outputs, fmt)
     run = Run(pm, local_only, settings, target_specs=["this host"])
     result, failed = _run_with_outputs(run, plan)
     return _exit_code(result, failed, None)
@@ -387,14 +380,8 @@ def analyse_command(
     except OfflineFileError as exc:
         raise click.UsageError(str(exc)) from None
     pm, registry = registry_for(state, settings)
-    analysers_only = Registry(
-        entries=[e for e in registry.entries if e.kind in ("analyser", "reporter")],
-        problems=registry.problems,
-    )
-    try:
-        plan = plan_outputs(analysers_only, outputs, fmt)
-    except OutputError as exc:
-        raise click.UsageError(str(exc)) from None
+    analysers_only = registry.only(lambda e: e.kind in ("analyser", "reporter"))
+    plan = _plan(analysers_only, outputs, fmt)
     run = Run(pm, analysers_only, settings, target_specs=[str(f) for f in files])
     run.seed(inventories)
     result, failed = _run_with_outputs(run, plan)

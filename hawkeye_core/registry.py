@@ -8,7 +8,7 @@ with the same name are an error naming both providers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from attrs import field, frozen
@@ -61,6 +61,10 @@ class Registry:
 
     entries: tuple[Registered, ...] = field(converter=as_tuple)
     problems: tuple[str, ...] = field(default=(), converter=as_tuple)
+
+    def only(self, keep: Callable[[Registered], bool]) -> Registry:
+        """A registry of the entries ``keep`` accepts (``discover`` and ``analyse`` use it)."""
+        return Registry(entries=[e for e in self.entries if keep(e)], problems=self.problems)
 
     def of(self, kind: type[Any]) -> list[Registered]:
         """Entries whose record is of type ``kind``."""
