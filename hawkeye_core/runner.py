@@ -41,22 +41,19 @@ from hawkeye_core.concurrency.counters import Stats
 from hawkeye_core.concurrency.monitor import ResourceLimits, ResourceMonitor
 from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter
 from hawkeye_core.config import Settings
+from hawkeye_core.found import Found
 from hawkeye_core.kinds import Introspector
 from hawkeye_core.levels import Level, LevelPools
 from hawkeye_core.lifecycle import call_lifecycle_hook, stop_signals
-from hawkeye_core.linking import link_same_port
 from hawkeye_core.manager import PluginManager, _error_line
 from hawkeye_core.records import Endpoint, Finding, Outcome, ServerInventory, ServerRef, Target
 from hawkeye_core.registry import Registered, Registry
 from hawkeye_core.result import ScanResult
-from hawkeye_core.suppress import find_suppression
 
 __all__ = ["Run"]
 
 log = logging.getLogger("hawkeye.runner")
 
-#: Outcomes kept in a result beyond this many are only counted.
-MAX_KEPT_ERRORS = 10_000
 #: Seconds between two ``hawkeye_on_progress`` calls.
 PROGRESS_INTERVAL = 0.5
 _LEVEL_ORDER = (Level.ANALYSE, Level.INTROSPECT, Level.BATCH, Level.SCAN)
@@ -145,14 +142,8 @@ class Run:
         self._pending: dict[Level, deque[_Job]] = {lv: deque() for lv in _LEVEL_ORDER}
         self._pools = LevelPools(sizes=settings.levels)
         self._gates = {lv: Backpressure(settings.levels[lv]) for lv in _LEVEL_ORDER}
-        self._endpoints: dict[tuple[str, int], Endpoint] = {}
-        self._servers: dict[str, ServerRef] = {}
-        self._inventories: list[ServerInventory] = []
-        self._findings: list[Finding] = []
+        self.found = Found(self.stats, settings.suppress)
         self._introspecting: dict[str, int] = {}  # introspector calls not ended, by server key
-        self._inventoried: set[str] = set()
-        self._suppressed: list[Finding] = []
-        self._errors: list[Outcome] = []
         self._run_analysers_started = False
         self._wake_at = 0.0
         self._started = 0.0
@@ -176,7 +167,6 @@ class Run:
         Each goes straight to the analysers, as if an introspector had made it.
         """
         for inventory in inventories:
-            self._servers.setdefault(inventory.ref.key, inventory.ref)
             self._on_inventory(inventory)
 
     def cancel(self) -> None:
@@ -216,14 +206,9 @@ class Run:
             hawkeye_version=__version__,
             targets=self.target_specs,
             interrupted=self.cancelled.is_set(),
-            endpoints=sorted(self._endpoints.values(), key=lambda e: (e.host, e.port)),
-            servers=link_same_port(list(self._servers.values())),
-            inventories=self._inventories,
-            findings=self._findings,
-            suppressed=self._suppressed,
-            errors=self._errors,
             stats=self.stats.snapshot(),
             plugins=[{"name": i.name, "dist": i.dist, "version": i.version} for i in loaded],
+            **self.found.result_fields(),
         )
 
     # -- the loop ----------------------------------------------------------------
@@ -503,29 +488,15 @@ class Run:
             self._on_finding(attrs.evolve(record, plugin=entry.key))
 
     def _on_endpoint(self, endpoint: Endpoint) -> None:
-        self.stats.incr(f"endpoints_{endpoint.state}")
-        key = (endpoint.host, endpoint.port)
-        if endpoint.state != "open" or key in self._endpoints:
+        if not self.found.add_endpoint(endpoint):
             return
-        self._endpoints[key] = endpoint
         for entry in self.registry.detectors:
             if entry.record.on == "endpoint" and self._accepts(entry, endpoint):
                 self._queue(entry, (endpoint,), endpoint.address, endpoint.host)
 
     def _on_server(self, ref: ServerRef) -> None:
-        first = self._servers.get(ref.key)
-        if first is not None:
-            # The same server seen again (a config and its running process):
-            # keep one, with what each detector knew of it.
-            self.stats.incr("servers_duplicate")
-            more = [e for e in ref.evidence if e not in first.evidence]
-            if ref.found_in and ref.found_in != first.found_in:
-                more.insert(0, f"also found in {ref.found_in}")
-            if more and len(first.evidence) < 50:
-                self._servers[ref.key] = attrs.evolve(first, evidence=(*first.evidence, *more))
+        if not self.found.add_server(ref):
             return
-        self._servers[ref.key] = ref
-        self.stats.incr("servers")
         host = urlsplit(ref.url).hostname if ref.url else None
         for entry in self.registry.introspectors:
             if ref.transport in entry.record.transports and self._accepts(entry, ref):
@@ -541,32 +512,23 @@ class Run:
         ref = job.args[0]
         left = self._introspecting.get(ref.key, 1) - 1
         self._introspecting[ref.key] = left
-        if left == 0 and ref.key not in self._inventoried and not self.cancelled.is_set():
+        if left == 0 and not self.found.inventoried(ref.key) and not self.cancelled.is_set():
             self._not_inventoried(ref, f"not inventoried: {error or 'no inventory returned'}")
 
     def _not_inventoried(self, ref: ServerRef, why: str) -> None:
         # The analysers still judge what is known without a session: its
         # command line, config, URL and the detector's evidence.
-        self.stats.incr("servers_not_inventoried")
         self._on_inventory(ServerInventory(ref=ref, errors=(why[:500],)), counted=False)
 
     def _on_inventory(self, inventory: ServerInventory, *, counted: bool = True) -> None:
-        self._inventories.append(inventory)
-        self._inventoried.add(inventory.ref.key)
-        if counted:
-            self.stats.incr("inventories")
+        self.found.add_inventory(inventory, counted=counted)
         for entry in self.registry.analysers:
             if entry.record.scope == "server" and self._accepts(entry, inventory):
                 self._queue(entry, (inventory,), inventory.ref.key)
 
     def _on_finding(self, finding: Finding) -> None:
-        suppression = find_suppression(finding, self.settings.suppress)
-        if suppression is not None:
-            self._suppressed.append(attrs.evolve(finding, suppressed=suppression.reason))
-            self.stats.incr("findings_suppressed")
+        if not self.found.add_finding(finding):
             return
-        self._findings.append(finding)
-        self.stats.incr("findings")
         if self.on_finding is not None:
             self.on_finding(finding)  # streamed outputs (-o findings.jsonl)
         self._call_hook("hawkeye_on_finding", finding=finding, run=self)
@@ -575,7 +537,7 @@ class Run:
         if self._run_analysers_started:
             return False
         self._run_analysers_started = True
-        inventories = tuple(self._inventories)
+        inventories = tuple(self.found.inventories)
         queued = False
         for entry in self.registry.analysers:
             if entry.record.scope == "run" and self._accepts(entry, inventories):
@@ -604,10 +566,7 @@ class Run:
     def _record(
         self, job: _Job, level: Level, status: str, started: float, duration: float, **fields: Any
     ) -> None:
-        if len(self._errors) >= MAX_KEPT_ERRORS:
-            self.stats.incr("errors_not_kept")
-            return
-        self._errors.append(
+        self.found.add_outcome(
             Outcome(
                 plugin=job.entry.key,
                 kind=job.entry.kind,
@@ -627,16 +586,15 @@ class Run:
 
     def _hook_failed(self, plugin: str, hook: str, exc: BaseException) -> None:
         self.stats.incr("hook_errors")
-        if len(self._errors) < MAX_KEPT_ERRORS:
-            self._errors.append(
-                Outcome(
-                    plugin=plugin,
-                    kind="hook",
-                    level=0,
-                    subject=hook,
-                    status="error",
-                    started=time.time(),
-                    error=_error_line(exc),
-                    error_type=type(exc).__name__,
-                )
+        self.found.add_outcome(
+            Outcome(
+                plugin=plugin,
+                kind="hook",
+                level=0,
+                subject=hook,
+                status="error",
+                started=time.time(),
+                error=_error_line(exc),
+                error_type=type(exc).__name__,
             )
+        )
