@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from hawkeye_core.concurrency.breaker import BreakerRegistry
     from hawkeye_core.concurrency.cache import TTLCache
     from hawkeye_core.concurrency.counters import Stats
+    from hawkeye_core.concurrency.locks import ResourceAllocator
     from hawkeye_core.concurrency.monitor import ResourceMonitor
     from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter
     from hawkeye_core.config import Settings
@@ -35,7 +36,8 @@ class CallContext:
     Everything here is safe to use from the call's thread or event loop.
     ``emit`` sends a record to the runner now; ``stopped`` turns true when the
     run is cancelled or this call is past its deadline, so long calls can end
-    early.
+    early. ``resources`` is the run's budget of file descriptors and
+    processes (:mod:`hawkeye_core.resources`).
     """
 
     def __init__(
@@ -53,7 +55,12 @@ class CallContext:
         cache: TTLCache[Any, Any],
         monitor: ResourceMonitor,
         stats: Stats,
+        resources: ResourceAllocator | None = None,
     ) -> None:
+        if resources is None:  # a call outside a run (``hawkeye inspect``, tests)
+            from hawkeye_core.resources import run_resources
+
+            resources = run_resources(settings)
         self.record = record
         self.plugin = plugin
         self.settings = settings
@@ -63,6 +70,7 @@ class CallContext:
         self.breakers = breakers
         self.cache = cache
         self.monitor = monitor
+        self.resources = resources
         self._stats = stats
         self.log = logging.getLogger(f"hawkeye.plugin.{plugin}")
         self._emit = emit

@@ -223,6 +223,12 @@ def _plan(registry: Registry, outputs: tuple[str, ...], fmt: str | None) -> Plan
     is_flag=True,
     help="Start stdio servers found in configs (sandboxed) to inventory them.",
 )
+@click.option(
+    "--exec-parallelism",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Stdio servers running at once with --allow-exec (default 4).",
+)
 @click.option("--no-local", is_flag=True, help="Skip local discovery (configs and processes).")
 @click.option("--allow-large", is_flag=True, help=f"Allow sweeps over {65536:,} addresses.")
 @click.option("--no-store", is_flag=True, help="Do not save this scan in the history.")
@@ -249,6 +255,7 @@ def scan_command(
     headers: tuple[str, ...],
     bearer: str | None,
     allow_exec: bool,
+    exec_parallelism: int | None,
     no_local: bool,
     allow_large: bool,
     no_store: bool,
@@ -284,6 +291,7 @@ def scan_command(
         ("connect_timeout", connect_timeout),
         ("retries", retries),
         ("parallelism", parallelism),
+        ("exec_parallelism", exec_parallelism),
     ):
         if value is not None:
             overrides[key] = value

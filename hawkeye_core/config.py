@@ -86,6 +86,7 @@ class Settings:
     retries: int = 1  # extra tries for a port that did not answer (filtered)
     parallelism: int = 1000  # L1 connects in flight at once
     allow_exec: bool = False  # start stdio servers found in configs (sandboxed)
+    exec_parallelism: int = 4  # stdio servers running at once (with allow_exec)
     suppress: tuple[Suppression, ...] = ()  # [[suppress]]: accepted findings, with reasons
     headers: tuple[tuple[str, str], ...] = ()  # extra HTTP headers (--header, --bearer)
     credential_hosts: tuple[str, ...] = ()  # hosts the headers may be sent to
@@ -217,6 +218,7 @@ _PARSERS: dict[str, Any] = {
     "trace_plugins": _bool,
     "local": _bool,
     "allow_exec": _bool,
+    "exec_parallelism": lambda k, v, w: _whole(k, v, w),
     "suppress": lambda k, v, w: _suppressions(v, w),
     "client_configs": lambda k, v, w: tuple(
         Path(p) for p in (v.split(os.pathsep) if isinstance(v, str) else v) if str(p)

@@ -48,6 +48,7 @@ from hawkeye_core.lifecycle import call_lifecycle_hook, stop_signals
 from hawkeye_core.manager import PluginManager, _error_line
 from hawkeye_core.records import Endpoint, Finding, Outcome, ServerInventory, ServerRef, Target
 from hawkeye_core.registry import Registered, Registry
+from hawkeye_core.resources import run_resources
 from hawkeye_core.result import ScanResult
 
 __all__ = ["Run"]
@@ -91,7 +92,7 @@ class Run:
 
     Public attributes: ``scan_id``, ``settings``, ``registry``, ``stats``
     (counters), ``log``, and the shared primitives ``limiter``, ``breakers``,
-    ``cache`` and ``monitor``. ``cancel()`` may be called from any thread.
+    ``cache``, ``monitor`` and ``resources``. ``cancel()`` may be called from any thread.
     """
 
     def __init__(
@@ -124,6 +125,7 @@ class Run:
             failure_threshold=settings.breaker_threshold, reset_timeout=settings.breaker_reset
         )
         self.cache: TTLCache[Any, Any] = TTLCache(max_entries=10_000, max_bytes=64 << 20)
+        self.resources = run_resources(settings)
         max_rss = int(settings.max_rss_mb * 2**20) if settings.max_rss_mb else None
         self.monitor = monitor or ResourceMonitor(
             ResourceLimits(
@@ -360,6 +362,7 @@ class Run:
             cache=self.cache,
             monitor=self.monitor,
             stats=self.stats,
+            resources=self.resources,
         )
         fn = entry.record.run
         runner = run_async if is_async_callable(fn) else run_sync

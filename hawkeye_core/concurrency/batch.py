@@ -9,8 +9,6 @@ executor keeps up, so a big scan neither floods memory nor idles the pool.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import itertools
 import queue
@@ -23,6 +21,7 @@ from typing import Any, Generic, NoReturn, TypeVar
 import attrs
 
 from hawkeye_core.concurrency.connpool import Executor
+from hawkeye_core.concurrency.waiters import AsyncWaiters
 
 __all__ = ["Backpressure", "BatchProcessor", "BatchResult", "BatchStats"]
 
@@ -46,7 +45,7 @@ class Backpressure:
         self._cond = threading.Condition(threading.Lock())
         self._in_flight = 0
         self._peak = 0
-        self._async_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+        self._async_waiters = AsyncWaiters()
 
     @property
     def threshold(self) -> int:
@@ -59,7 +58,7 @@ class Backpressure:
         with self._cond:
             self._threshold = value
             self._cond.notify_all()
-            self._wake_async_waiters()
+            self._async_waiters.wake()
 
     @property
     def in_flight(self) -> int:
@@ -84,25 +83,14 @@ class Backpressure:
 
     async def acquire_async(self, timeout: float | None = None) -> bool:
         """Like ``acquire`` but waits without blocking the event loop."""
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else loop.time() + timeout
-        while True:
-            wakeup = asyncio.Event()
-            waiter = (loop, wakeup)
-            with self._cond:
-                if self._has_room():
-                    self._take()
-                    return True
-                if deadline is not None and loop.time() >= deadline:
-                    return False
-                self._async_waiters.append(waiter)
-            try:
-                with contextlib.suppress(TimeoutError):  # then one last look for room
-                    async with asyncio.timeout_at(deadline):
-                        await wakeup.wait()
-            finally:
-                with self._cond:
-                    self._async_waiters.remove(waiter)
+
+        def take() -> bool | None:
+            if not self._has_room():
+                return None
+            self._take()
+            return True
+
+        return bool(await self._async_waiters.wait_for(self._cond, take, timeout))
 
     def release(self) -> None:
         """Give one unit back. Releasing more than was acquired raises RuntimeError."""
@@ -111,7 +99,7 @@ class Backpressure:
                 raise RuntimeError("Backpressure released more often than acquired")
             self._in_flight -= 1
             self._cond.notify()
-            self._wake_async_waiters()
+            self._async_waiters.wake()
 
     def __enter__(self) -> Backpressure:
         self.acquire()
@@ -126,12 +114,6 @@ class Backpressure:
     def _take(self) -> None:
         self._in_flight += 1
         self._peak = max(self._peak, self._in_flight)
-
-    def _wake_async_waiters(self) -> None:
-        # Every async waiter re-checks for room; the ones that find none wait again.
-        for loop, event in self._async_waiters:
-            with contextlib.suppress(RuntimeError):  # that waiter's loop is closed
-                loop.call_soon_threadsafe(event.set)
 
 
 def _check_threshold(value: int) -> None:

@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Mapping
 from types import TracebackType
 
+from hawkeye_core.concurrency.waiters import AsyncWaiters
+
 __all__ = [
     "Allocation",
     "LockOrderError",
@@ -244,6 +246,7 @@ class ResourceAllocator:
         self._capacities = dict(capacities)
         self._free = dict(capacities)
         self._cond = threading.Condition(threading.Lock())
+        self._async_waiters = AsyncWaiters()
 
     @property
     def capacities(self) -> dict[str, int]:
@@ -266,6 +269,25 @@ class ResourceAllocator:
             for res, n in wanted.items():
                 self._free[res] -= n
         return Allocation(self, wanted)
+
+    async def allocate_async(
+        self, request: Mapping[str, int], *, timeout: float | None = None
+    ) -> Allocation:
+        """Like ``allocate``, but waits without blocking the event loop."""
+        wanted = self._validate(request)
+
+        def take() -> Allocation | None:
+            if not self._fits(wanted):
+                return None
+            for res, n in wanted.items():
+                self._free[res] -= n
+            return Allocation(self, wanted)
+
+        granted = await self._async_waiters.wait_for(self._cond, take, timeout)
+        if granted is None:
+            with self._cond:
+                raise ResourceTimeoutError(self.name, timeout, wanted, self._free)
+        return granted
 
     def available(self) -> dict[str, int]:
         """The amount of each resource not currently allocated."""
@@ -299,3 +321,4 @@ class ResourceAllocator:
             for res, n in allocation.amounts.items():
                 self._free[res] += n
             self._cond.notify_all()
+            self._async_waiters.wake()

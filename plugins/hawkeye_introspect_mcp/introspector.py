@@ -236,7 +236,7 @@ class McpIntrospector:
         process = StdioProcess()
         try:
             inventory = await inventory_session(
-                stdio_transport(command, env, state, process, ref.cwd), state
+                stdio_transport(command, env, state, process, ref.cwd, ctx.resources), state
             )
         except IntrospectionError as exc:
             raise IntrospectionError(f"{exc}{_exit_detail(process)}") from exc

@@ -9,6 +9,9 @@ the same stream pair its transports do.
 
 - The environment is only the config's ``env`` (values redacted in the config
   cannot be passed, and are named in the notes) plus ``PATH`` and ``HOME``.
+- It starts only once it holds a process slot of the run's budget
+  (``ctx.resources``: one of ``exec_parallelism`` processes and
+  ``FDS_PER_PROCESS`` descriptors, taken together), kept until it is reaped.
 - The server runs in its own session, so it and every child it starts share
   one process group.
 - A stdout line (one message) may be at most ``max_message_bytes``; lines that
@@ -39,6 +42,8 @@ from attrs import define, field
 from mcp import types
 from mcp.shared.message import SessionMessage
 
+from hawkeye_core.concurrency.locks import Allocation, ResourceAllocator
+from hawkeye_core.resources import FDS_PER_PROCESS
 from hawkeye_introspect_mcp.limits import IntrospectionError, Limits
 from hawkeye_introspect_mcp.session import SessionState
 
@@ -104,10 +109,37 @@ async def stdio_transport(
     state: SessionState,
     process_info: StdioProcess,
     cwd: str | None = None,
+    resources: ResourceAllocator | None = None,
 ) -> AsyncIterator[tuple[Any, Any]]:
-    """Start ``command`` (in ``cwd``) and yield the stream pair of an MCP session over its stdio."""
+    """Start ``command`` (in ``cwd``) and yield the stream pair of an MCP session over its stdio.
+
+    With ``resources`` (the run's budget), a process slot is taken first and
+    held until the process is gone; the wait counts against the caller's
+    deadline.
+    """
     if cwd is not None and not Path(cwd).is_dir():
         raise IntrospectionError(f"cannot start it: its working directory {cwd[:200]!r} is missing")
+    slot: Allocation | None = None
+    if resources is not None:
+        stage, state.stage = state.stage, "waiting for a process slot (exec_parallelism)"
+        slot = await resources.allocate_async({"processes": 1, "fds": FDS_PER_PROCESS})
+        state.stage = stage
+    try:
+        async with _started(command, env, state, process_info, cwd) as streams:
+            yield streams
+    finally:
+        if slot is not None:
+            slot.release()
+
+
+@asynccontextmanager
+async def _started(
+    command: Sequence[str],
+    env: Mapping[str, str],
+    state: SessionState,
+    process_info: StdioProcess,
+    cwd: str | None,
+) -> AsyncIterator[tuple[Any, Any]]:
     try:
         process = await anyio.open_process(
             list(command),

@@ -12,6 +12,9 @@ Settings used: ``ports`` / ``top_ports`` (ports of targets that name none),
 gets a timeout from its measured round-trip time, at least 0.1 s),
 ``retries`` (extra tries for ports that timed out), ``parallelism``, and
 ``rate`` / ``host_rate`` (each connect takes a token from the run's limiter).
+The sockets in flight are taken from the run's descriptor budget
+(``ctx.resources``) for the whole scan, leaving room for every stdio server
+slot (:func:`hawkeye_core.resources.scanner_fds`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from hawkeye_core import CallContext, Endpoint, Scanner, Target, hookimpl
+from hawkeye_core.resources import scanner_fds
 from hawkeye_scan_tcp.engine import ConnectEngine
 from hawkeye_scan_tcp.hosts import HostJob, disjoint_ranges
 
@@ -63,15 +67,17 @@ def scan(targets: Iterable[Target], ctx: CallContext) -> None:
         if filtered:
             ctx.count("endpoints_filtered", filtered)
 
-    engine = ConnectEngine(
-        parallelism=settings.parallelism,
-        retries=settings.retries,
-        on_open=on_open,
-        on_counts=on_counts,
-        acquire=ctx.limiter.try_acquire if limited else None,
-        stopped=lambda: ctx.stopped,
-    )
-    engine.run(_jobs(targets, ctx, ranges))
+    fds = scanner_fds(ctx.resources, settings.parallelism)
+    with ctx.resources.allocate({"fds": fds}, timeout=ctx.remaining()):
+        engine = ConnectEngine(
+            parallelism=fds,
+            retries=settings.retries,
+            on_open=on_open,
+            on_counts=on_counts,
+            acquire=ctx.limiter.try_acquire if limited else None,
+            stopped=lambda: ctx.stopped,
+        )
+        engine.run(_jobs(targets, ctx, ranges))
     if engine.self_connects:
         ctx.count("tcp_self_connects", engine.self_connects)
 

@@ -23,7 +23,6 @@ __all__ = [
     "NONBLOCK",
     "Poller",
     "errno_name",
-    "fd_budget",
     "make_poller",
 ]
 
@@ -43,42 +42,10 @@ LOCAL_SHORTAGE = frozenset(
     {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.EADDRNOTAVAIL, errno.EAGAIN}
 )
 
-#: Descriptors kept free for the rest of the process (other levels, reports, the store).
-FD_RESERVE = 256
-
 
 def errno_name(code: int) -> str:
     """``ECONNREFUSED`` for 111; ``errno 999`` for a code without a name."""
     return errno.errorcode.get(code, f"errno {code}")
-
-
-def fd_budget(wanted: int) -> int:
-    """How many sockets may be open at once, raising the soft RLIMIT_NOFILE if needed.
-
-    The soft limit is raised towards the hard limit only as far as ``wanted``
-    plus a reserve needs; the budget is the soft limit less that reserve
-    (a quarter of it when the limit is small).
-    """
-    try:
-        import resource
-    except ImportError:  # not a POSIX system: trust the setting
-        return wanted
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    reserve = max(32, min(FD_RESERVE, soft // 4))
-    need = wanted + reserve
-    if soft != resource.RLIM_INFINITY and soft < need:
-        target = need if hard == resource.RLIM_INFINITY else min(need, hard)
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-            soft = target
-        except (ValueError, OSError) as exc:
-            log.debug("cannot raise RLIMIT_NOFILE to %d: %s", target, exc)
-    if soft == resource.RLIM_INFINITY:
-        return wanted
-    budget = max(1, min(wanted, soft - reserve))
-    if budget < wanted:
-        log.info("L1: %d connects in flight, not %d (RLIMIT_NOFILE is %d)", budget, wanted, soft)
-    return budget
 
 
 class Poller:

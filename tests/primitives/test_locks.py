@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 import time
@@ -356,3 +357,88 @@ def test_allocator_never_over_allocates_under_concurrency(capacities, seed):
     assert not errors, errors[0]
     assert all(peak[r] <= capacities[r] for r in capacities), (peak, capacities)
     assert pool.available() == capacities
+
+
+def test_allocate_async_waits_without_blocking_the_loop_for_a_release_from_a_thread():
+    pool = ResourceAllocator({"procs": 1, "fds": 8})
+    first = pool.allocate({"procs": 1})
+    loop_ran = threading.Event()
+
+    def release_once_the_loop_has_run() -> None:
+        assert loop_ran.wait(30)
+        first.release()
+
+    async def ticker() -> None:
+        for _ in range(3):
+            await asyncio.sleep(0)
+        loop_ran.set()
+
+    async def main() -> Allocation:
+        releaser = threading.Thread(target=release_once_the_loop_has_run)
+        releaser.start()
+        try:
+            grant, _ = await asyncio.gather(
+                pool.allocate_async({"procs": 1, "fds": 4}, timeout=30), ticker()
+            )
+        finally:
+            await asyncio.to_thread(releaser.join, 30)
+        return grant
+
+    grant = asyncio.run(main())
+    assert pool.available() == {"procs": 0, "fds": 4}
+    grant.release()
+    assert pool.available() == {"procs": 1, "fds": 8}
+
+
+def test_allocate_async_times_out_holding_nothing():
+    pool = ResourceAllocator({"procs": 1, "fds": 8}, name="exec")
+    with pool.allocate({"procs": 1}):
+        with pytest.raises(ResourceTimeoutError, match="procs \\(wanted 1, 0 free\\)"):
+            asyncio.run(pool.allocate_async({"procs": 1, "fds": 4}, timeout=0.01))
+        assert pool.available() == {"procs": 0, "fds": 8}
+    with pytest.raises(ValueError, match="exceeds its capacity"):
+        asyncio.run(pool.allocate_async({"fds": 9}))
+
+
+def test_threads_and_coroutines_sharing_an_allocator_never_over_allocate():
+    pool = ResourceAllocator({"procs": 2, "fds": 5})
+    in_use = {"procs": 0, "fds": 0}
+    peak = dict(in_use)
+    guard = threading.Lock()
+
+    def use(amounts: dict[str, int], delta: int) -> None:
+        with guard:
+            for res, n in amounts.items():
+                in_use[res] += delta * n
+                peak[res] = max(peak[res], in_use[res])
+
+    async def coroutine_user(i: int) -> None:
+        amounts = {"procs": 1, "fds": 1 + i % 3}
+        for _ in range(20):
+            grant = await pool.allocate_async(amounts, timeout=30)
+            use(amounts, 1)
+            await asyncio.sleep(0)
+            use(amounts, -1)
+            grant.release()
+
+    def thread_user(i: int) -> None:
+        amounts = {"fds": 1 + i % 4}
+        for _ in range(50):
+            with pool.allocate(amounts, timeout=30):
+                use(amounts, 1)
+                time.sleep(0)
+                use(amounts, -1)
+
+    async def main() -> None:
+        await asyncio.gather(*(coroutine_user(i) for i in range(6)))
+
+    threads = [threading.Thread(target=thread_user, args=(i,)) for i in range(6)]
+    with frequent_thread_switches():
+        for t in threads:
+            t.start()
+        asyncio.run(main())
+        for t in threads:
+            t.join(JOIN_TIMEOUT)
+    assert not any(t.is_alive() for t in threads)
+    assert peak["procs"] <= 2 and peak["fds"] <= 5
+    assert pool.available() == {"procs": 2, "fds": 5}

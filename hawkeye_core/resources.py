@@ -1,0 +1,85 @@
+"""The run's budget of file descriptors and processes, shared by every level.
+
+A scan holds sockets on several levels at once: L1 keeps up to
+``parallelism`` connects in flight, and each stdio server started with
+``--allow-exec`` is a process with three pipes. Left to themselves they would
+meet at ``EMFILE`` halfway through a big sweep. So the run owns one
+:class:`~hawkeye_core.concurrency.locks.ResourceAllocator` with two
+resources, and plugins take what they hold from it (``ctx.resources``):
+
+- ``fds``: descriptors. The soft ``RLIMIT_NOFILE`` is raised towards the hard
+  limit as far as the settings need, less a reserve for everything else the
+  process opens (HTTP clients, reports, the store).
+- ``processes``: stdio servers running at once (``exec_parallelism``).
+
+A stdio server takes ``{"processes": 1, "fds": FDS_PER_PROCESS}`` in one step,
+all or nothing; the TCP scanner takes its descriptors once, for the whole
+scan, and leaves room for every process slot, so the two never starve each
+other.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from hawkeye_core.concurrency.locks import ResourceAllocator
+from hawkeye_core.config import Settings
+
+__all__ = ["FDS_PER_PROCESS", "fd_budget", "run_resources", "scanner_fds"]
+
+log = logging.getLogger("hawkeye.resources")
+
+#: Descriptors kept free for the rest of the process (other levels, reports, the store).
+FD_RESERVE = 256
+#: Descriptors a started stdio server costs this process: stdin, stdout, stderr, a spare.
+FDS_PER_PROCESS = 4
+
+
+def fd_budget(wanted: int) -> int:
+    """How many descriptors may be taken, raising the soft RLIMIT_NOFILE if needed.
+
+    The soft limit is raised towards the hard limit only as far as ``wanted``
+    plus a reserve needs; the budget is the soft limit less that reserve (a
+    quarter of it when the limit is small), and never more than ``wanted``.
+    """
+    try:
+        import resource
+    except ImportError:  # not a POSIX system: trust the settings
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    reserve = max(32, min(FD_RESERVE, soft // 4))
+    need = wanted + reserve
+    if soft != resource.RLIM_INFINITY and soft < need:
+        target = need if hard == resource.RLIM_INFINITY else min(need, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError) as exc:
+            log.debug("cannot raise RLIMIT_NOFILE to %d: %s", target, exc)
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    budget = max(1, min(wanted, soft - reserve))
+    if budget < wanted:
+        log.info(
+            "%d descriptors available to the run, not %d (RLIMIT_NOFILE is %d)",
+            budget,
+            wanted,
+            soft,
+        )
+    return budget
+
+
+def run_resources(settings: Settings) -> ResourceAllocator:
+    """The allocator of one run: ``fds`` and ``processes``, sized from ``settings``."""
+    processes = settings.exec_parallelism
+    fds = fd_budget(settings.parallelism + FDS_PER_PROCESS * processes)
+    # However few descriptors there are, every process slot can be filled.
+    fds = max(fds, FDS_PER_PROCESS * processes + 1)
+    return ResourceAllocator({"fds": fds, "processes": processes}, name="run resources")
+
+
+def scanner_fds(resources: ResourceAllocator, wanted: int) -> int:
+    """The descriptors a scanner may hold for a whole scan: ``wanted``, less room for processes."""
+    caps = resources.capacities
+    room = caps.get("fds", wanted) - FDS_PER_PROCESS * caps.get("processes", 0)
+    return max(1, min(wanted, room))
