@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from mcp.server.transport_security import TransportSecuritySettings
 
 __all__ = [
     "Listener",
@@ -161,10 +162,22 @@ def mcp_streamable(
     json_response: bool = False,
     stateless: bool = False,
     certificate: tuple[Path, Path] | None = None,
+    origin_checked: bool = True,
 ) -> Iterator[Listener]:
-    """The SDK's Streamable HTTP server at ``path`` (SSE answers unless ``json_response``)."""
+    """The SDK's Streamable HTTP server at ``path`` (SSE answers unless ``json_response``).
+
+    The SDK validates Host and Origin on loopback; ``origin_checked=False``
+    turns that off, as a server deployed without DNS-rebinding protection.
+    """
+    security = (
+        None if origin_checked else TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    )
     app = _mcp_server(name).streamable_http_app(
-        streamable_http_path=path, json_response=json_response, stateless_http=stateless, host=host
+        streamable_http_path=path,
+        json_response=json_response,
+        stateless_http=stateless,
+        host=host,
+        transport_security=security,
     )
     with serve_asgi(app, host, certificate=certificate, name=name) as listener:
         yield listener

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 import hawkeye_detect_mcp
+import hawkeye_detect_mcp.ladder
+from hawkeye_analyse_rules import analyse_server
 from hawkeye_core import (
     BreakerRegistry,
     CallContext,
@@ -24,6 +26,7 @@ from hawkeye_core import (
     KeyedRateLimiter,
     ResourceMonitor,
     Scanner,
+    ServerInventory,
     ServerRef,
     Settings,
     Stats,
@@ -544,3 +547,34 @@ def test_the_sse_parser_drops_an_oversized_event_and_goes_on():
 )
 def test_what_an_initialize_answer_says(reply, confidence):
     assert judge_initialize(jsonrpc_reply(reply, 1)).confidence == confidence
+
+
+def test_a_server_that_validates_origin_refuses_the_rebinding_check():
+    with servers.mcp_streamable() as listener:  # the SDK checks Origin on loopback
+        ref, _ = detect(listener)
+    assert ref is not None
+    [line] = [e for e in ref.evidence if "rebinding" in e]
+    assert line == (
+        f"DNS-rebinding check: Origin {hawkeye_detect_mcp.ladder.FOREIGN_ORIGIN} refused (HTTP 403)"
+    )
+    findings = analyse_server(ServerInventory(ref=ref))
+    assert "HE-NET-005" not in {f.rule_id for f in findings}
+
+
+def test_a_server_that_takes_any_origin_is_reported_for_dns_rebinding():
+    with servers.mcp_streamable(origin_checked=False) as listener:
+        ref, _ = detect(listener)
+    assert ref is not None
+    [line] = [e for e in ref.evidence if "rebinding" in e]
+    origin = hawkeye_detect_mcp.ladder.FOREIGN_ORIGIN
+    assert line.startswith(f"Origin {origin} accepted (HTTP 200, initialize answered)")
+    assert any(e.startswith("Mcp-Session-Id issued; DELETE /mcp") for e in ref.evidence)
+    [finding] = [f for f in analyse_server(ServerInventory(ref=ref)) if f.rule_id == "HE-NET-005"]
+    assert "DNS rebinding" in finding.evidence
+
+
+def test_servers_behind_auth_get_no_rebinding_check():
+    with servers.mcp_behind_auth() as listener:
+        ref, _ = detect(listener)
+    assert ref is not None and ref.auth is not None
+    assert not [e for e in ref.evidence if "rebinding" in e.lower()]

@@ -14,6 +14,13 @@ Rungs, in order, stopping at the first conclusive answer (confidence >= 0.9):
 5. MCP behind auth: a 401 with a Bearer challenge on those paths, confirmed by
    the RFC 9728 protected-resource metadata.
 
+A Streamable HTTP server found without credentials then gets its
+``initialize`` once more, with a foreign ``Origin`` (``FOREIGN_ORIGIN``, a
+``.invalid`` name that resolves nowhere; only the header is sent, to the
+server itself). The specification says a server MUST answer such a request
+with 403: one that opens a session instead can be driven by any web page
+through DNS rebinding, and the evidence line says so (rule HE-NET-005).
+
 HTTPS runs the same ladder: the first request picks the scheme (https first on
 the usual TLS ports, else http, switching when the answer is a TLS or protocol
 failure), and a detection over https carries the certificate's facts.
@@ -25,6 +32,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
+
+import attrs
 
 from hawkeye_core import CallContext, Endpoint, ServerRef
 from hawkeye_detect_mcp import auth
@@ -53,6 +62,8 @@ TLS_PORTS = frozenset({443, 4443, 8443, 9443})
 CONCLUSIVE = 0.9
 _MAX_DISCOVER = 3  # paths tried with server/discover
 _MAX_CHALLENGES = 2  # 401 challenges followed to their metadata
+#: The Origin of the DNS-rebinding check: a name under .invalid (RFC 2606) resolves nowhere.
+FOREIGN_ORIGIN = "http://rebinding-check.hawkeye.invalid"
 
 
 class Ladder:
@@ -108,6 +119,7 @@ class Ladder:
             if key not in tried:
                 tried.add(key)
                 await rung()
+        await self.check_origin()
         self.ctx.count("mcp_probe_requests", self.prober.requests)
         if self.best is None:
             why = self.dead or "no rung answered like MCP"
@@ -221,6 +233,45 @@ class Ladder:
         except ProbeError as exc:
             return f"Mcp-Session-Id issued; DELETE {reply.path} to end it -> {exc.kind}"
         return f"Mcp-Session-Id issued; DELETE {reply.path} to end it -> {ended.status}"
+
+    async def check_origin(self) -> None:
+        """Send ``initialize`` with a foreign Origin to a server found open; note its answer."""
+        best = self.best
+        if (
+            best is None
+            or best.transport != "streamable-http"
+            or best.confidence < CONCLUSIVE
+            or best.auth is not None
+            or self.prober.exhausted
+        ):
+            return
+        sent = f"Origin {FOREIGN_ORIGIN}"
+        try:
+            reply = await self.prober.exchange(
+                "POST",
+                best.url,
+                json=initialize_request(INITIALIZE_ID),
+                headers={**POST_HEADERS, "Origin": FOREIGN_ORIGIN},
+                want=wants_reply(INITIALIZE_ID),
+                follow=False,
+            )
+        except ProbeError as exc:
+            line = f"DNS-rebinding check: {sent} -> {exc.kind}"
+        else:
+            session = reply.headers.get("mcp-session-id")
+            answer = judge_initialize(
+                first_reply(reply.messages(), INITIALIZE_ID), session_header=session is not None
+            )
+            if answer.confidence >= CONCLUSIVE and not answer.error:
+                line = (
+                    f"{sent} accepted (HTTP {reply.status}, initialize answered): the Origin "
+                    "is not validated, so a web page can reach this server by DNS rebinding"
+                )
+                if session is not None:
+                    await self.end_session(reply, session, answer.protocol_version)
+            else:
+                line = f"DNS-rebinding check: {sent} refused (HTTP {reply.status})"
+        self.best = attrs.evolve(best, evidence=(*best.evidence, line))
 
     def note_challenge(self, reply: Reply, transport: str) -> None:
         challenge = auth.challenge_of(reply)
