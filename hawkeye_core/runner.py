@@ -27,6 +27,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,6 +43,7 @@ from hawkeye_core.concurrency.monitor import ResourceLimits, ResourceMonitor
 from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter
 from hawkeye_core.config import Settings
 from hawkeye_core.found import Found
+from hawkeye_core.intake import FileIntake, Loaded
 from hawkeye_core.kinds import Introspector
 from hawkeye_core.levels import Level, LevelPools
 from hawkeye_core.lifecycle import call_lifecycle_hook, stop_signals
@@ -66,6 +68,7 @@ class _Job:
     args: tuple[Any, ...]
     subject: str
     host: str | None = None
+    on_submit: Callable[[], None] | None = None  # called once the job leaves its queue
 
 
 @attrs.define(eq=False)
@@ -81,6 +84,21 @@ class _Call:
     deadline: float
     produced: int = 0
     finished: bool = False
+
+
+def _after(n: int, fn: Callable[[], None]) -> Callable[[], None]:
+    """A callable that calls ``fn`` on its ``n``-th call (at once if ``n`` is 0)."""
+    if n == 0:
+        fn()
+        return lambda: None
+    left = [n]
+
+    def step() -> None:
+        left[0] -= 1
+        if left[0] == 0:
+            fn()
+
+    return step
 
 
 def _tenth(rate: float | None) -> int | None:
@@ -147,6 +165,8 @@ class Run:
         self.found = Found(self.stats, settings.suppress)
         self._introspecting: dict[str, int] = {}  # introspector calls not ended, by server key
         self._run_analysers_started = False
+        self._intake: FileIntake | None = None
+        self._intake_done = True
         self._wake_at = 0.0
         self._started = 0.0
         #: Called with each finding (after suppressions), before ``hawkeye_on_finding``.
@@ -171,6 +191,23 @@ class Run:
         for inventory in inventories:
             self._on_inventory(inventory)
 
+    def seed_files(self, paths: Iterable[str | Path]) -> None:
+        """Analyse the MCP definitions in files (``hawkeye analyse``); before ``execute``.
+
+        The files are loaded on L2 in adaptive batches while the run goes on
+        (:mod:`hawkeye_core.intake`); a file that cannot be read becomes an
+        error of its own (``kind="intake"``) and the others are analysed.
+        """
+        self._intake = FileIntake(
+            list(paths),
+            executor=self._pools.get(Level.BATCH),
+            hand=lambda loaded, credits: self._events.put(("intake", credits, loaded)),
+            done=lambda: self._events.put(("intake-done", 0, None)),
+            should_throttle=self.monitor.should_throttle,
+            cancelled=self.cancelled,
+        )
+        self._intake_done = False
+
     def cancel(self) -> None:
         """Ask the run to stop: no new work, in-flight calls abandoned."""
         self.cancelled.set()
@@ -189,6 +226,8 @@ class Run:
             self.cancelled.set()
         finally:
             self._stop_all()
+            if self._intake is not None:
+                self._intake.join(timeout=1.0)
             self.monitor.stop()
             self._pools.shutdown(cancel=True, timeout=1.0)
             for level, counts in self._pools.stats().items():
@@ -233,10 +272,12 @@ class Run:
                     self._pending[entry.record.effective_level].append(
                         _Job(entry=entry, args=(), subject="host")
                     )
+        if self._intake is not None:
+            self._intake.start()
         while not self.cancelled.is_set():
             self._submit_ready()
             if not self._calls and not any(self._pending.values()):
-                if not self._targets_done:
+                if not (self._targets_done and self._intake_done):
                     self._wait_for_events()  # intake is throttled; wait, then retry
                     continue
                 if self._start_run_analysers():
@@ -338,6 +379,8 @@ class Run:
         self._wake_at = wake if not self._wake_at else min(self._wake_at, wake)
 
     def _submit(self, level: Level, job: _Job) -> None:
+        if job.on_submit is not None:
+            job.on_submit()
         entry = job.entry
         permit = self.breakers.get(entry.key).try_acquire()
         if permit is None:
@@ -397,6 +440,12 @@ class Run:
 
     def _handle(self, event: tuple[str, int, Any]) -> None:
         kind, call_id, payload = event
+        if kind == "intake":
+            self._on_loaded(payload, credits=call_id)
+            return
+        if kind == "intake-done":
+            self._intake_done = True
+            return
         call = self._calls.get(call_id)
         if call is None or call.finished:
             return  # late news from an abandoned call
@@ -523,11 +572,51 @@ class Run:
         # command line, config, URL and the detector's evidence.
         self._on_inventory(ServerInventory(ref=ref, errors=(why[:500],)), counted=False)
 
-    def _on_inventory(self, inventory: ServerInventory, *, counted: bool = True) -> None:
+    def _on_inventory(
+        self,
+        inventory: ServerInventory,
+        *,
+        counted: bool = True,
+        on_submit: Callable[[], None] | None = None,
+    ) -> None:
         self.found.add_inventory(inventory, counted=counted)
-        for entry in self.registry.analysers:
-            if entry.record.scope == "server" and self._accepts(entry, inventory):
-                self._queue(entry, (inventory,), inventory.ref.key)
+        jobs = [
+            _Job(entry=entry, args=(inventory,), subject=inventory.ref.key)
+            for entry in self.registry.analysers
+            if entry.record.scope == "server" and self._accepts(entry, inventory)
+        ]
+        if on_submit is not None:
+            on_submit = _after(len(jobs), on_submit)
+        for job in jobs:
+            job.on_submit = on_submit
+            self._pending[job.entry.record.effective_level].append(job)
+
+    def _on_loaded(self, loaded: tuple[Loaded, ...], credits: int) -> None:
+        """Files the intake read: their inventories to the analysers, their errors kept."""
+        assert self._intake is not None
+        intake = self._intake
+        for one in loaded:
+            if one.error is not None:
+                self.stats.incr("files_unreadable")
+                self.found.add_outcome(
+                    Outcome(
+                        plugin="hawkeye",
+                        kind="intake",
+                        level=int(Level.BATCH),
+                        subject=one.path[:500],
+                        status="error",
+                        started=time.time(),
+                        error=one.error[:500],
+                    )
+                )
+                continue
+            self.stats.incr("files")
+            for inventory in one.inventories:
+                if credits > 0:
+                    credits -= 1
+                    self._on_inventory(inventory, on_submit=intake.submitted)
+                else:
+                    self._on_inventory(inventory)
 
     def _on_finding(self, finding: Finding) -> None:
         if not self.found.add_finding(finding):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from hawkeye_core.concurrency.monitor import ResourceMonitor
@@ -61,10 +62,12 @@ def run_pipeline(
     entry_points: bool = False,
     pm: PluginManager | None = None,
     monitor: ResourceMonitor | None = None,
+    files: Iterable[str | Path] = (),
 ) -> ScanResult:
     """Run the whole pipeline on ``targets`` with ``plugins`` and return the result.
 
-    Strings are parsed as the CLI parses them. Pass ``pm`` to reuse a manager.
+    Strings are parsed as the CLI parses them. Pass ``pm`` to reuse a manager,
+    ``files`` to analyse MCP definitions from files as ``hawkeye analyse`` does.
     """
     settings = settings or Settings()
     pm = pm or fresh_manager(*plugins, settings=settings, entry_points=entry_points)
@@ -75,4 +78,7 @@ def run_pipeline(
     run = Run(pm, registry, settings, target_specs=target_set.labels(), monitor=monitor)
     target_set.cache = run.cache
     run.set_targets(target_set)
+    files = list(files)
+    if files:
+        run.seed_files(files)
     return run.execute()
