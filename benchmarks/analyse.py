@@ -5,6 +5,7 @@ Usage::
     /work/venv/bin/python benchmarks/analyse.py            # full run
     /work/venv/bin/python benchmarks/analyse.py --quick    # fewer timing repeats
     /work/venv/bin/python benchmarks/analyse.py -v         # also list every miss
+    /work/venv/bin/python benchmarks/analyse.py --skip holdout4   # leave a batch out
 
 Sections:
 
@@ -14,15 +15,18 @@ Sections:
    of the rules that fire are compared with ``labels.json``. An item not in
    the labels expects no finding at all, so every finding on a benign tool
    that is not labelled counts against precision.
-2. **Held out** (``tests/data/corpus/holdout``, ``holdout2``, ``holdout3``):
-   the same on items kept out of tuning, in three batches written by the same
-   authors as the rules. Batches 1 and 2 were held out during the first tuning
-   pass and their misses then drove a second pass, so they are development
-   data now. Batch 3 was written before the second pass; its first run found
-   one logic bug (a sensitive path and a request for secrets in one clause
-   counted as two signals), which was then fixed, and nothing else. Batch 3 is
-   the closest to an honest estimate (still optimistic: the same authors wrote
-   the variants and the patterns).
+2. **Held out** (every ``tests/data/corpus/holdout*`` directory, in sorted
+   order): the same on batches kept out of tuning when they were written, each
+   titled with the first sentence of its ``labels.json`` ``_about``. Batches 1
+   and 2 were held out during the first tuning pass and their misses drove the
+   second. Batch 3 was written before the second pass and run once after it;
+   its misses (4 poisoning, 2 shadowing, 1 hidden false negative, 2 GitHub
+   repository tools taken for local file writers) then drove a third pass that
+   fixed their general causes, so batches 1-3 are all development data now and
+   their figures say only that the fixes hold. Batch 4 is blind: written
+   without seeing the rules, never used for tuning; it is the only honest
+   estimate, and is meant to be measured once. ``--skip holdout4`` leaves a
+   batch out (so that tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
    against the scenario's expectations.
@@ -262,6 +266,27 @@ def evaluate_posture(root: Path) -> Tally:
     return tally
 
 
+def held_out_batches(root: Path, skip: Iterable[str] = ()) -> list[Path]:
+    """Every ``holdout*`` directory under ``root`` but those named in ``skip``, in sorted order."""
+    left_out = set(skip)
+    return sorted(
+        path for path in root.glob("holdout*") if path.is_dir() and path.name not in left_out
+    )
+
+
+def batch_about(root: Path) -> str | None:
+    """The first sentence of a batch's ``_about``, or None while its ``labels.json`` is unusable."""
+    try:
+        data = json.loads((root / "labels.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("labels"), dict):
+        return None
+    about = str(data.get("_about") or "no _about given").strip()
+    first = re.split(r"(?<=[.!?])\s", about, maxsplit=1)[0]
+    return first.rstrip(".")
+
+
 def synthetic_inventories(
     loaded: Sequence[tuple[str, ServerInventory]], tools: int, per_server: int = 50
 ) -> list[ServerInventory]:
@@ -334,6 +359,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     parser.add_argument("--quick", action="store_true", help="fewer timing repeats")
     parser.add_argument("--tools", type=int, default=10_000, help="tools for the throughput run")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="BATCH",
+        help="leave out a held-out batch directory (e.g. holdout4); repeatable",
+    )
     args = parser.parse_args(argv)
     print(
         f"HawkEye analyse benchmark — {time.strftime('%Y-%m-%d %H:%M')}, "
@@ -344,19 +376,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     tallies, items = evaluate_items(loaded, labels)
     print_families("Corpus: benign + malicious", tallies, items, args.verbose)
 
-    holdout_root = CORPUS / "holdout"
-    holdout_labels = json.loads((holdout_root / "labels.json").read_text("utf-8"))["labels"]
-    holdout = load_corpus(holdout_root, ("benign", "malicious"))
-    tallies, items = evaluate_items(holdout, holdout_labels)
-    print_families("Held-out batch 1 (used in tuning pass 2)", tallies, items, args.verbose)
-    for batch, title in (
-        ("holdout2", "Held-out batch 2 (used in tuning pass 2)"),
-        ("holdout3", "Held-out batch 3 (run once before one bug fix, else untuned)"),
-    ):
-        root = CORPUS / batch
+    for root in held_out_batches(CORPUS, skip=args.skip):
+        about = batch_about(root)
+        if about is None:
+            print(f"\nHeld out {root.name}: no readable labels.json yet, not measured")
+            continue
         labels = json.loads((root / "labels.json").read_text("utf-8"))["labels"]
         tallies, items = evaluate_items(load_corpus(root, ("benign", "malicious")), labels)
-        print_families(title, tallies, items, args.verbose)
+        print_families(f"Held out {root.name}: {about}", tallies, items, args.verbose)
 
     print("\nCross-server scenarios (scenarios.json)")
     for family, tally in sorted(evaluate_scenarios(CORPUS, args.verbose).items()):

@@ -2,9 +2,11 @@
 
 Capabilities come from the tool's name words, the first sentence of its
 description (where servers say what a tool does; later sentences are usage
-notes) and its parameter names. They are facts about a server, reported at
-low to medium severity; the cross-server analysis uses the same classification
-to find toxic flows.
+notes) and its parameter names. Writing files counts only for this host's
+files: a tool whose description or parameters (``repo``, ``bucket``) place its
+files in a hosted repository or a bucket writes through an API instead.
+Capabilities are facts about a server, reported at low to medium severity;
+the cross-server analysis uses the same classification to find toxic flows.
 """
 
 from __future__ import annotations
@@ -26,6 +28,26 @@ _SENTENCE = re.compile(r"^\s*(.+?)(?:\.(?=\s|$|[^\w.])|\n\s*\n|$)", re.S)
 _REMOTE = re.compile(
     r"\b(?:github|gitlab|bitbucket|repository|repositories|repo|bucket|s3|google drive|drive"
     r"|dropbox|notion|confluence|sharepoint|onedrive|box\.com|database|table)\b"
+)
+#: Parameters that place a tool's files in a remote store (a repository, a bucket, a drive).
+_REMOTE_PARAMS = frozenset(
+    {
+        "repo",
+        "repository",
+        "repo_name",
+        "repository_name",
+        "repo_full_name",
+        "bucket",
+        "bucket_name",
+        "drive_id",
+        "site_id",
+        "container_name",
+    }
+)
+#: Words that put a tool or a parameter on this host's own disk.
+_LOCAL = re.compile(
+    r"\b(?:local|locally|disk|filesystem|file\s+system|host|machine|director(?:y|ies)|folders?"
+    r"|path\s+to|absolute\s+path)\b"
 )
 _BROWSER = re.compile(r"\b(?:browser|web ?page|page|console|dom|element)\b")
 _HOST_EXEC = re.compile(r"\b(?:shell|terminal|system|bash|zsh|powershell|cmd|os|host|machine)\b")
@@ -280,7 +302,9 @@ def classify(tool: Tool) -> Capabilities:
         or starts_process
         or any(p.search(lead) for p in _EXEC_DESC)
     )
-    remote = bool(_REMOTE.search(lead))
+    remote = bool(_REMOTE.search(lead)) or (
+        bool(params & _REMOTE_PARAMS) and not _LOCAL.search(lead) and _remote_params(tool)
+    )
     file_write = not remote and (
         (bool(word_set & _WRITE_VERBS) and bool(word_set & _FILE_WORDS))
         or bool(_WRITE_DESC.search(lead))
@@ -288,7 +312,7 @@ def classify(tool: Tool) -> Capabilities:
     url_param = bool(params & _URL_PARAMS)
     egress = (
         bool(_FETCH_DESC.search(lead))
-        or (url_param and (_NAVIGATE.search(lead) or _url_param_navigates(tool)))
+        or (url_param and (bool(_NAVIGATE.search(lead)) or _url_param_navigates(tool)))
         or bool(_SEND_DESC.search(lead))
         or bool(_UPLOAD.search(lead))
         or bool(word_set & _SEND_WORDS)
@@ -300,6 +324,25 @@ def classify(tool: Tool) -> Capabilities:
         or any(_SECRET_PARAM.search(p) for p in params)
     )
     return Capabilities(exec=exec_, file_write=file_write, egress=egress, credentials=credentials)
+
+
+def _remote_params(tool: Tool) -> bool:
+    """True when ``tool``'s repository or bucket parameters name a remote store.
+
+    "Delete file" with ``owner``, ``repo`` and ``branch`` deletes a file of a
+    hosted repository, not of this host; ``repo`` described as "path to the
+    local clone" is this host's disk again.
+    """
+    properties = tool.input_schema.get("properties")
+    if not isinstance(properties, Mapping):
+        return False
+    for name, schema in properties.items():
+        if str(name).lower() not in _REMOTE_PARAMS or not isinstance(schema, Mapping):
+            continue
+        description = schema.get("description")
+        if isinstance(description, str) and _LOCAL.search(description.lower()):
+            return False
+    return True
 
 
 def _url_param_navigates(tool: Tool) -> bool:

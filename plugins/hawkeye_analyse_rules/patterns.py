@@ -18,9 +18,12 @@ def _c(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _forms(*verbs: str) -> str:
-    """An alternation of each verb with its -s, -ing and -ed forms: ``read|reads|reading|...``."""
-    words: list[str] = []
+def _forms(*verbs: str, phrases: tuple[str, ...] = ()) -> str:
+    """An alternation of each verb with its -s, -ing and -ed forms: ``read|reads|reading|...``.
+
+    ``phrases`` are regexes added as they are (verbs of more than one word).
+    """
+    words: list[str] = list(phrases)
     for verb in verbs:
         stem = verb[:-1] if verb.endswith("e") and not verb.endswith("ee") else verb
         words += [verb, verb + ("es" if verb.endswith(("s", "sh", "ch", "x")) else "s")]
@@ -56,6 +59,14 @@ _READ_VERBS = _forms(
     "encode",
     "append",
     "list",
+    "backup",
+    "archive",
+    "zip",
+    "compress",
+    "sync",
+    "mirror",
+    # "back up ~/.ssh" reads it as surely as "copy ~/.ssh"
+    phrases=(r"back(?:s|ing|ed)?\s+up",),
 )
 _GIVE_VERBS = _forms(
     "read",
@@ -112,7 +123,7 @@ _SECRET_NOUN = (
 _DATA_NOUN = (
     r"(?:content|contents|data|output|text|results?|history|messages?|conversation|files?"
     r"|keys?|credentials?|secrets?|tokens?|it|them|this|that|everything|value|values|details"
-    r"|information|info|body|logs?|payload)"
+    r"|information|info|body|logs?|payload|prompts?|questions?|queries)"
 )
 _PARAM_VERBS = (
     r"(?:pass|put|include|insert|place|add|append|send|provide|fill|set|attach|embed|copy|paste"
@@ -128,7 +139,10 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         _c(r"\[\s*/?\s*(?:system|inst|important|hidden|admin)\s*\]"),
         _c(r"<\|\s*(?:im_start|im_end|system|user|assistant|endoftext)\s*\|>"),
         _c(r"\bnote\s+to\s+(?:the\s+)?(?:ai|assistant|model|llm|agent)\b"),
-        _c(r"(?:^|\n)\s*(?:ai|assistant|model|llm|agent|ai\s+assistant)\s*:"),
+        _c(r"(?:^|\n|[.!?]\s)\s*(?:ai|assistant|model|llm|agent|ai\s+assistant)\s*:"),
+        _c(
+            r"\b(?:attention|dear|hey)\s*,?\s+(?:ai|assistant|llm|agent|model|claude|chatgpt|copilot)\b"
+        ),
         _c(
             r"(?:^|\n)\s*#{1,4}\s*(?:system\b|instructions?\s+for\s+(?:the\s+)?(?:ai|assistant|model|llm))"
         ),
@@ -149,7 +163,18 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"(?:above|before|previous|prior|preceding|earlier)(?=\s*(?:and\b|,|\.|;|:|!|$))"
         ),
         _c(r"\byour\s+new\s+(?:task|role|instructions?|goal|job)\s+(?:is|are)\b"),
-        _c(r"\binstead\s+of\s+(?:following|doing|answering|obeying)\s+(?:what\s+)?the\s+user\b"),
+        _c(
+            r"\b(?:instead\s+of|rather\s+than)\s+(?:following|doing|answering|obeying)\s+"
+            r"(?:what\s+)?the\s+user\b"
+        ),
+        _c(
+            r"\b(?:stop|cease|quit)\s+(?:following|obeying|heeding|answering|serving|doing"
+            r"|working\s+on|helping\s+with)\s+(?:what\s+)?(?:the\s+|your\s+)?(?:users?|human)\b"
+        ),
+        _c(
+            r"\b(?:abandon|drop|set\s+aside|put\s+aside)\s+(?:the\s+|your\s+)?(?:user'?s?|human'?s?"
+            r"|current|original)\s+(?:request|task|instructions?|question|goal)"
+        ),
         _c(
             r"\b(?:act|behave|pretend)\s+(?:as|to\s+be)\s+(?:an?\s+)?(?:unrestricted|jailbroken"
             r"|different|system|admin(?:istrator)?|root|developer)\b"
@@ -176,7 +201,8 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         _c(r"\b(?:do\s+not|don'?t|never)\s+mention\s+(?:that|this|it|the)\b"),
         _c(
             r"\b(?:the\s+)?users?\s+(?:must|should|need|does|do|will)\s*(?:not|n't|never)\s+"
-            r"(?:\w+\s+){0,2}?(?:know|see|notice|be\s+told|be\s+informed|find\s+out|learn)\b"
+            r"(?:\w+\s+){0,2}?(?:know|see|notice|find\s+out|learn|be\s+(?:told|informed|bothered"
+            r"|troubled|disturbed|alerted|notified|shown))\b"
         ),
         _c(
             r"\b(?:silently|secretly|covertly|quietly|discreetly|invisibly)\s+(?:\w+\s+)?"
@@ -193,6 +219,19 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         _c(r"\bno\s+need\s+to\s+(?:mention|tell|inform|notify|show|explain)\b"),
         _c(r"\bwithout\s+(?:mentioning|telling|informing|notifying|alerting)\b"),
         _c(r"\bkeep\s+(?:it|this)\s+between\s+us\b"),
+        _c(
+            r"\b(?:no\s+need\s+to|(?:do\s+not|don'?t|never)|without)\s+(?:bother(?:ing)?|troubl(?:e|ing)"
+            r"|burden(?:ing)?|worry(?:ing)?|distract(?:ing)?|alarm(?:ing)?|involv(?:e|ing))\s+"
+            r"(?:the\s+|your\s+)?(?:users?|human|customer|operator)\b"
+        ),
+        _c(
+            r"\b(?:leave|keep)\s+(?:this|it|that|them|these|those)(?:\s+\w+){0,2}?\s+out\s+of\s+"
+            r"(?:your|the)\s+(?:answer|reply|response|output|summary|report)"
+        ),
+        _c(
+            r"\bomit\s+(?:this|it|that|them|these|those)(?:\s+\w+){0,2}?\s+from\s+(?:your|the)\s+"
+            r"(?:answer|reply|response|output|summary|report)"
+        ),
         _c(r"\b(?:do\s+not|don'?t|never)\s+(?:reveal|disclose)\b"),
         _c(r"\b(?:hide|hidden|conceal(?:ed)?)\s+(?:it\s+|this\s+)?from\s+the\s+users?\b"),
         _c(
@@ -205,7 +244,14 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"|consent)\b"
         ),
     ),
-    "sensitive_read": (_c(r"\b" + _READ_VERBS + r"\b[^\n]{0,80}?" + _SENSITIVE),),
+    "sensitive_read": (
+        _c(r"\b" + _READ_VERBS + r"\b[^\n]{0,80}?" + _SENSITIVE),
+        # a sensitive path handed to a tool as its argument: "call backup with the path ~/.ssh"
+        _c(
+            r"\b(?:with|pass|passing|set|setting|using)\s+(?:the\s+|a\s+)?(?:path|file|dir(?:ectory)?"
+            r"|folder|argument|arg|param(?:eter)?)\s*(?:=|:|\bto\b)?\s*[\"'`]?" + _SENSITIVE
+        ),
+    ),
     "sensitive_mention": (_c(_SENSITIVE),),
     "secret_request": (_c(r"\b" + _GIVE_VERBS + r"\b[^.\n]{0,80}?\b" + _SECRET_NOUN),),
     "exfil_dest": (
@@ -233,7 +279,8 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"\b"
             + _GIVE_VERBS
             + r"\b[^.\n]{0,60}?\b(?:(?:full|entire|complete|whole|previous|prior|last"
-            r"|recent|past|earlier)\s+(?:\w+\s+){0,2}?(?:conversation|chat|messages|dialog(?:ue)?)"
+            r"|recent|past|earlier)\s+(?:\w+\s+){0,2}?(?:conversation|chat|messages|dialog(?:ue)?"
+            r"|prompts|questions|requests|queries)"
             r"|(?:conversation|chat|message)\s+(?:history|log|logs|transcript)|system\s+prompt"
             r"|context\s+window|conversation)\b"
         ),
@@ -241,6 +288,34 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"\b(?:every|each|all)\s+(?:of\s+the\s+)?(?:messages?|prompts?|questions?)\s+(?:that\s+)?"
             r"(?:the\s+)?users?\s+(?:writes?|sends?|types?|enters?|says?)\b"
         ),
+    ),
+    "deceive": (
+        _c(
+            r"\b(?:tell|assure|inform|reassure|show)\s+(?:the\s+user|them|the\s+human|the\s+customer"
+            r"|him|her)\s+(?:that\s+)?(?:it|this|everything|all|the\s+(?:[\w-]+\s+)?(?:payment"
+            r"|transfer|request|operation|e-?mail|message|transaction|order|task|call))\s+(?:went"
+            r"\s+through|succeeded|worked|completed|(?:was|has\s+been)\s+(?:successful|completed"
+            r"|sent|done|processed|delivered))"
+        ),
+        _c(
+            r"\b(?:report|present|pass\s+off|claim|take\s+credit\s+for)\s+(?:its|their|(?:the\s+"
+            r"|another\s+)?(?:[\w-]+\s+){0,2}?[\w-]+(?:'s|s'))\s+(?:[\w-]+\s+)?(?:failures?|errors?"
+            r"|results?|outputs?|work|answers?)\s+as\s+(?:your|its|our)\s+own\b"
+        ),
+        _c(
+            r"\bpretend\s+(?:that\s+)?(?:it|this|the\s+[\w-]+|you|everything)\s+(?:succeeded"
+            r"|worked|went\s+through|came\s+from|(?:was|is)\s+(?:successful|sent|fine|done))"
+        ),
+        _c(r"\b(?:lie\s+to|mislead|deceive)\s+(?:the\s+)?(?:users?|human|customer)\b"),
+    ),
+    "persist": (
+        _c(r"\bfrom\s+now\s+on\b|\bhenceforth\b"),
+        _c(r"\bfor\s+the\s+rest\s+of\s+(?:this|the)\s+(?:conversation|session|chat)\b"),
+        _c(
+            r"\b(?:in|for|during)\s+(?:all|every|each)\s+(?:future|subsequent|later)\s+"
+            r"(?:requests?|conversations?|sessions?|turns?|responses?|replies|answers?|messages?)\b"
+        ),
+        _c(r"\bbefore\s+(?:you\s+)?(?:do(?:ing)?|answer(?:ing)?|say(?:ing)?)\s+anything\s+else\b"),
     ),
     "exec_payload": (
         _c(r"\b(?:curl|wget|iwr|irm)\b[^\n|]{0,120}\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b"),
@@ -273,6 +348,12 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         ),
         _c(r"\balso\s+present\b"),
         _c(r"\b(?:with|from|by|of|in)\s+(?:any|every|all|other)\s+(?:other\s+)?tools?\b"),
+        # a rule for whenever another tool is used: "when the user pays with any payment tool"
+        _c(
+            r"\b(?:when|whenever|if|each\s+time|every\s+time)\b[^.\n]{0,60}?\b(?:with|from|by|via"
+            r"|using|through|calls?|uses?)\s+(?:any|every|all|another|other)\s+(?:other\s+)?"
+            r"(?:[\w-]+\s+)?tools?\b"
+        ),
         _c(r"\bside[- ]effects?\s+on\s+(?:the\s+)?(?:[\w.-]+\s+){0,3}?tools?\b"),
         _c(r"\(\s*mcp_[a-z0-9_]+\s*\)"),
         _c(r"\bmcp_tool_[a-z0-9_]+"),
@@ -283,7 +364,13 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         _c(
             r"\b(?:tools?|functions?)\s+(?:from|of|provided\s+by)\s+(?:the\s+)?(?:other|another)\s+(?:mcp\s+)?servers?\b"
         ),
-        _c(r"\bother\s+(?:mcp\s+)?servers?'?\s+(?:tools?|instructions?)\b"),
+        _c(r"\bother\s+(?:mcp\s+)?servers?(?:'s|s'|')?\s+(?:tools?|instructions?)\b"),
+        _c(r"\b[a-z][\w-]*\s+(?:mcp\s+)?server(?:'s|s')\s+(?:[\w.-]+\s+)?tools?\b"),
+        _c(
+            r"\b(?:prefer|use|choose|favou?r|prioriti[sz]e)\s+(?:[\w.-]+\s+){0,3}?(?:tools?|servers?)\s+"
+            r"(?:over|instead\s+of|rather\s+than|above)\s+(?:any|all|every|the)?\s*(?:other|another"
+            r"|competing|third[- ]party)\b"
+        ),
     ),
     "directive": (
         _c(
@@ -318,7 +405,8 @@ PARAM_HARVEST = _c(
 )
 
 
-# Substrings one of which every match of the category contains: a cheap test before the regex.
+# Substrings one of which every match of the category contains: a cheap test before the regex
+# (a test in tests/test_analyse_rules_signals.py checks this on the corpus and on probes).
 NEEDS: dict[str, tuple[str, ...]] = {
     category: (
         ".ssh",
@@ -375,5 +463,98 @@ NEEDS["conversation"] = (
     "prompt",
     "context",
     "question",
+    "request",
+    "quer",
 )
 NEEDS["exfil_dest"] = ("http", "@", "+")
+NEEDS["override"] = (
+    "ignore",
+    "disregard",
+    "forget",
+    "overrid",
+    "bypass",
+    "new",
+    "instead",
+    "rather",
+    "stop",
+    "cease",
+    "quit",
+    "abandon",
+    "drop",
+    "aside",
+    "act",
+    "behave",
+    "pretend",
+    "now",
+    "instruction",
+    "mode",
+    "precedence",
+    "priority",
+)
+NEEDS["conceal"] = (
+    "not",
+    "n't",
+    "never",
+    "without",
+    "avoid",
+    "silently",
+    "secretly",
+    "covertly",
+    "quietly",
+    "discreetly",
+    "invisibl",
+    "mere",
+    "hid",
+    "conceal",
+    "keep",
+    "facing",
+    "transparent",
+    "upset",
+    "need",
+    "leave",
+    "omit",
+)
+NEEDS["cross_tool"] = (
+    "tool",
+    "server",
+    "mcp",
+    "present",
+    "invoked",
+    "called",
+    "used",
+    "run",
+    "executed",
+    "triggered",
+)
+NEEDS["coerce"] = (
+    "mandatory",
+    "required",
+    "otherwise",
+    "crash",
+    "lost",
+    "blocked",
+    "very",
+    "side",
+    "necessary",
+    "proxy",
+    "extremely",
+    "absolutely",
+    "critically",
+)
+NEEDS["exec_payload"] = ("curl", "wget", "iwr", "irm", "rm", "chmod")
+NEEDS["deceive"] = (
+    "tell",
+    "assure",
+    "inform",
+    "show",
+    "report",
+    "present",
+    "pass",
+    "claim",
+    "credit",
+    "pretend",
+    "lie",
+    "mislead",
+    "deceive",
+)
+NEEDS["persist"] = ("now", "henceforth", "rest", "future", "subsequent", "later", "else")

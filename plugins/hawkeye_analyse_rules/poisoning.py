@@ -5,7 +5,8 @@ the server's instructions) and judged per owner: a tool is poisoned when the
 signals of all its surfaces together pass :func:`~hawkeye_analyse_rules.signals.gate`,
 so an attack split between the description and a parameter is still caught.
 Each surface of a poisoned owner then gets one finding per specific rule its
-own signals support (secrets, concealment, exfiltration, override, shadowing),
+own signals support (secrets, concealment or deceit, exfiltration, override,
+shadowing),
 and the owner gets the generic HE-TP-001 when no HE-TP rule applies (so a
 poisoned tool always carries at least one HE-TP finding); the evidence is the
 exact span of the strongest signal.
@@ -30,7 +31,7 @@ SPECIFIC: tuple[tuple[str, frozenset[str]], ...] = (
     ("HE-TP-002", frozenset({"sensitive_read", "secret_request"})),
     ("HE-TP-005", frozenset({"exfil_dest"})),
     ("HE-TP-006", frozenset({"override"})),
-    ("HE-TP-003", frozenset({"conceal"})),
+    ("HE-TP-003", frozenset({"conceal", "deceive"})),
     ("HE-SH-001", frozenset({"cross_tool", "redirect"})),
 )
 _LABELS = {
@@ -38,6 +39,8 @@ _LABELS = {
     "exfil_param": "data routed into a parameter",
     "sensitive_read": "sensitive file access",
     "conceal": "concealment from the user",
+    "deceive": "lying to the user",
+    "persist": "standing order",
     "exfil_dest": "outside destination",
     "redirect": "redirection",
     "secret_request": "request for secrets",

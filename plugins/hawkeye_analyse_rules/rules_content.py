@@ -53,7 +53,8 @@ CONTENT_RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         "Description tells the model to hide what it does from the user",
         "Concealment in a poisoned description: 'do not tell the user', 'silently send', "
-        "'a mere implementation detail'.",
+        "'a mere implementation detail', 'no need to bother the user'; or a lie to the user "
+        "about what happened: 'tell them it went through', 'report its errors as your own'.",
         _REVIEW,
         ("CWE-1427", "CWE-451"),
         (MCP03, MCP06),
@@ -220,7 +221,9 @@ CONTENT_RULES: tuple[Rule, ...] = (
         "capability-file-write",
         Severity.LOW,
         "Tool writes, moves or deletes local files",
-        "Creates, overwrites, edits, moves or deletes files or directories on the host.",
+        "Creates, overwrites, edits, moves or deletes files or directories on the host (not "
+        "files of a hosted repository or bucket, recognised from the description or from "
+        "parameters such as 'repo' and 'bucket').",
         "Limit the server to a project directory; require confirmation for writes.",
         ("CWE-73",),
         (MCP02,),

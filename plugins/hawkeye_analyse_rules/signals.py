@@ -3,9 +3,11 @@
 No single phrase condemns a description: real servers say "IMPORTANT:", tell
 the model to use absolute paths, name their own tools and read files. What
 marks a poisoned description is several independent signals together: orders
-to the model, concealment from the user, requests for secrets or sensitive
-files, data routed into a parameter or to an outside address, coercion ("the
-tool will not work otherwise"), instruction tags, references to other tools.
+to the model, concealment from the user or lies to them ("tell them it went
+through"), requests for secrets or sensitive files, data routed into a
+parameter or to an outside address, coercion ("the tool will not work
+otherwise"), standing orders that outlive the call ("from now on"),
+instruction tags, references to other tools.
 
 Each category has a weight; a text's score is the noisy-OR of the strongest
 signal of each category. :func:`gate` says when signals are enough: two
@@ -33,6 +35,7 @@ WEIGHTS: dict[str, float] = {
     "exfil_param": 0.5,
     "sensitive_read": 0.45,
     "conceal": 0.45,
+    "deceive": 0.4,
     "exfil_dest": 0.4,
     "redirect": 0.4,
     "secret_request": 0.35,
@@ -40,6 +43,7 @@ WEIGHTS: dict[str, float] = {
     "tag": 0.3,
     "exec_payload": 0.4,
     "cross_tool": 0.3,
+    "persist": 0.3,
     "coerce": 0.25,
     "sensitive_mention": 0.25,
     "directive": 0.15,
@@ -86,7 +90,7 @@ def find_signals(
     found: list[Signal] = []
     for category, pattern in _COMBINED:
         needs = NEEDS.get(category)
-        if needs is not None and not any(word in s for word in needs):
+        if needs is not None and not any(map(s.__contains__, needs)):
             continue
         match = pattern.search(s)
         if match is not None:
