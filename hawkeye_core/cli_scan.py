@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from hawkeye_core.cli_ai import ai_options, ai_overrides, check_ai_model, check_ai_plugin
 from hawkeye_core.cli_state import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
@@ -232,6 +233,7 @@ def _plan(registry: Registry, outputs: tuple[str, ...], fmt: str | None) -> Plan
 @click.option("--no-local", is_flag=True, help="Skip local discovery (configs and processes).")
 @click.option("--allow-large", is_flag=True, help=f"Allow sweeps over {65536:,} addresses.")
 @click.option("--no-store", is_flag=True, help="Do not save this scan in the history.")
+@ai_options
 @_fail_on_option
 @click.pass_context
 def scan_command(
@@ -259,6 +261,9 @@ def scan_command(
     no_local: bool,
     allow_large: bool,
     no_store: bool,
+    ai_model: str | None,
+    ai_max_tokens: int | None,
+    ai_rate: float | None,
     fail_on: str | None,
 ) -> int:
     """Scan TARGETS (default: this machine) for MCP servers and judge them.
@@ -270,6 +275,7 @@ def scan_command(
     overrides: dict[str, Any] = {
         **_level_options(levels, "levels"),
         **_level_options(deadlines, "deadlines"),
+        **ai_overrides(ai_model, ai_max_tokens, ai_rate),
     }
     if rate is not None:
         overrides["rate"] = rate
@@ -296,6 +302,7 @@ def scan_command(
         if value is not None:
             overrides[key] = value
     settings = state.settings(**overrides)
+    check_ai_model(settings, caps_given=ai_max_tokens is not None or ai_rate is not None)
     if not (targets or target_files or nmap_reports):
         targets = ("localhost",)  # this machine
     target_set = build_target_set(
@@ -312,6 +319,7 @@ def scan_command(
             ),
         )
     pm, registry = registry_for(state, settings)
+    check_ai_plugin(pm, settings)
     plan = _plan(registry, outputs, fmt)
     run = Run(pm, registry, settings, target_specs=target_set.labels())
     target_set.cache = run.cache
@@ -366,6 +374,7 @@ def discover_command(
 @click.command("analyse")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @output_options
+@ai_options
 @_fail_on_option
 @click.pass_context
 def analyse_command(
@@ -373,21 +382,27 @@ def analyse_command(
     files: tuple[Path, ...],
     outputs: tuple[str, ...],
     fmt: str | None,
+    ai_model: str | None,
+    ai_max_tokens: int | None,
+    ai_rate: float | None,
     fail_on: str | None,
 ) -> int:
-    """Analyse MCP definitions in FILES without contacting anything.
+    """Analyse MCP definitions in FILES without contacting any server.
 
     FILES hold an MCP tools/list result ({"tools": [...]}, optionally with
     prompts, resources, instructions and serverInfo), a JSON list of tool
-    objects, or a HawkEye JSON report. Only the analysers run.
+    objects, or a HawkEye JSON report. Only the analysers run; with --ai-model
+    the named model judges each server too, and nothing else is contacted.
     """
     state = state_from(ctx)
-    settings = state.settings(local=False)
+    settings = state.settings(local=False, **ai_overrides(ai_model, ai_max_tokens, ai_rate))
     try:
         inventories = load_files(files)
     except OfflineFileError as exc:
         raise click.UsageError(str(exc)) from None
+    check_ai_model(settings, caps_given=ai_max_tokens is not None or ai_rate is not None)
     pm, registry = registry_for(state, settings)
+    check_ai_plugin(pm, settings)
     analysers_only = registry.only(lambda e: e.kind in ("analyser", "reporter"))
     plan = _plan(analysers_only, outputs, fmt)
     run = Run(pm, analysers_only, settings, target_specs=[str(f) for f in files])

@@ -93,6 +93,9 @@ class Settings:
     allow_large: bool = False  # allow sweeps over 65,536 addresses
     db: Path | None = field(default=None, converter=attrs.converters.optional(Path))  # history
     store: bool = True  # save each scan in the history (scan --no-store: False)
+    ai_model: str | None = None  # an llm model id or alias: also ask it to judge each server
+    ai_max_tokens: int = 100_000  # tokens the model may spend in one run, prompts and answers
+    ai_rate: float = 1.0  # requests per second to the model
     plugin: Mapping[str, Mapping[str, Any]] = field(factory=dict, converter=_read_only)
     source: str = ""  # the config file read, if any
 
@@ -141,6 +144,15 @@ def _whole(key: str, value: Any, where: str, *, minimum: int = 1) -> int:
             f"{where}: {key} must be a whole number of at least {minimum}, not {value!r}"
         )
     return int(number)
+
+
+def _model_name(key: str, value: Any, where: str) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or any(c.isspace() or not c.isprintable() for c in text):
+        raise ConfigError(
+            f"{where}: {key} must be a model id or alias such as gpt-4o-mini, not {value!r}"
+        )
+    return text
 
 
 def _suppressions(value: Any, where: str) -> tuple[Suppression, ...]:
@@ -232,6 +244,9 @@ _PARSERS: dict[str, Any] = {
     "allow_large": _bool,
     "db": lambda k, v, w: Path(str(v)).expanduser(),
     "store": _bool,
+    "ai_model": _model_name,
+    "ai_max_tokens": lambda k, v, w: _whole(k, v, w),
+    "ai_rate": _number,
 }
 
 

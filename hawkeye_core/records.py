@@ -304,6 +304,8 @@ class Finding:
     remediation: str = field(default="", validator=_str)
     cwe: tuple[str, ...] = field(default=(), converter=as_tuple)
     owasp_mcp: tuple[str, ...] = field(default=(), converter=as_tuple)
+    #: The model whose judgement this is (the LLM analyser's findings); None for a rule's.
+    judged_by: str | None = field(default=None, validator=_opt_str)
     plugin: str = field(default="", validator=_str)  # set by the runner
     suppressed: str | None = field(default=None, validator=_opt_str)  # the reason, if accepted
 

@@ -146,6 +146,8 @@ def _vulnerability(number: int, finding: Finding, affected: str | None) -> dict[
         if location.line is not None:
             yield "line", location.line
         yield "confidence", f"{finding.confidence:g}"
+        if finding.judged_by:
+            yield "judged-by", finding.judged_by
         if finding.owasp_mcp:
             yield "owasp-mcp", " ".join(finding.owasp_mcp)
         if finding.plugin:

@@ -84,6 +84,12 @@ def _where(finding: Finding) -> str:
     return ", ".join(parts)
 
 
+def _judged_by(finding: Finding) -> str:
+    if not finding.judged_by:
+        return ""
+    return f"model <code>{esc(finding.judged_by, 200)}</code>: a model's judgement, not a rule"
+
+
 def _finding(number: int, finding: Finding, servers: dict[str, int]) -> str:
     server = finding.location.server
     index = servers.get(server)
@@ -96,6 +102,7 @@ def _finding(number: int, finding: Finding, servers: dict[str, int]) -> str:
         ("Evidence", f"<pre>{esc(finding.evidence, 4000)}</pre>" if finding.evidence else ""),
         ("Remediation", esc(finding.remediation, 3000)),
         ("Confidence", f"{finding.confidence:.0%}"),
+        ("Judged by", _judged_by(finding)),
         ("References", _references(finding)),
         ("Reported by", esc(finding.plugin, 200)),
         ("Accepted", esc(finding.suppressed, 1000) if finding.suppressed is not None else ""),

@@ -142,6 +142,8 @@ def _rule(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
     if references:
         help_lines += ["", "References:", *(f"- {r}" for r in references)]
     tags = {"security", "mcp"} | {f"external/cwe/cwe-{n}" for n in cwes}
+    if any(f.judged_by for f in findings):
+        tags.add("model-judgement")
     tags |= {f"owasp-mcp/{_text(o, 100)}" for o in owasp}
     rule: dict[str, Any] = {
         "id": rule_id,
@@ -215,6 +217,8 @@ class _Builder:
     def message(self, finding: Finding) -> str:
         location = finding.location
         lines = [_text(finding.title, 300)]
+        if finding.judged_by:
+            lines.append(f"Judged by model {_text(finding.judged_by, 200)} (not a rule: review it)")
         if finding.evidence:
             lines.append(f"Evidence: {_text(finding.evidence, _MAX_EVIDENCE)}")
         where = [f"server {_text(location.server, 200)}"] if location.server else []
@@ -248,6 +252,8 @@ class _Builder:
                 "owasp_mcp": [_text(o, 100) for o in finding.owasp_mcp],
             },
         }
+        if finding.judged_by:
+            entry["properties"]["judged_by"] = _text(finding.judged_by, 200)
         if not entry["locations"][0]:
             del entry["locations"]
         if finding.suppressed is not None:

@@ -29,6 +29,7 @@ COLUMNS = (
     "owasp_mcp",
     "plugin",
     "suppressed_reason",
+    "judged_by",
 )
 
 #: Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
@@ -68,6 +69,7 @@ def _row(finding: Finding) -> list[str]:
         " ".join(finding.owasp_mcp),
         finding.plugin,
         finding.suppressed or "",
+        finding.judged_by or "",
     )
     return [guard_cell(clean(value, _CELL_LIMIT)) for value in values]
 

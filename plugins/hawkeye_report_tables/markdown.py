@@ -56,6 +56,13 @@ def _ordered(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.severity, f.rule_id, f.location.server, f.title))
 
 
+def _title(finding: Finding) -> str:
+    """The title, and whose judgement it is when a model's rather than a rule's."""
+    if finding.judged_by:
+        return f"{finding.title} (judged by model {finding.judged_by})"
+    return finding.title
+
+
 def _summary(result: ScanResult) -> list[str]:
     state = "interrupted" if result.interrupted else "complete"
     targets = ", ".join(md(t, 100) for t in result.targets[:20]) or "none"
@@ -122,7 +129,7 @@ def write_markdown(result: ScanResult, stream: TextIO) -> None:
             [
                 f"**{f.severity}**" if f.severity >= Severity.HIGH else str(f.severity),
                 md(f.rule_id, 40),
-                md(f.title),
+                md(_title(f)),
                 md(f.location.server, 100),
                 md(finding_place(f), 150),
                 md(f.evidence),

@@ -126,6 +126,9 @@ def _finding_lines(findings: Sequence[Finding], paint: Painter) -> Iterator[str]
         yield f"  {label}  {safe(finding.rule_id, 20):<12} {safe(finding.title, 100)}"
         if where:
             yield f"            at {' · '.join(where)}"
+        if finding.judged_by:
+            model = safe(finding.judged_by, 80)
+            yield f"            judged by model {model} (not a rule: review it)"
         if finding.evidence:
             yield f"            evidence: {safe(finding.evidence, 120)}"
         if finding.suppressed is not None:

@@ -1,0 +1,145 @@
+"""Reading a model's answer: strict JSON, checked entry by entry against what was sent.
+
+A model's answer is untrusted too: the server's texts may have talked the
+model into answering anything, and models make things up. So an answer must
+be the JSON object the prompt asks for, every entry must name an item that was
+sent and a known category, and its evidence must be a quote that really is in
+that item's texts. Entries that fail are dropped, each with a one-line reason;
+an answer that is not JSON at all raises :class:`AnswerError`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from attrs import frozen
+
+from hawkeye_analyse_llm.categories import CATEGORIES, Category
+from hawkeye_analyse_llm.render import Batch, Item
+from hawkeye_core import Severity, terminal_safe
+
+__all__ = [
+    "MAX_CONFIDENCE",
+    "MAX_ENTRIES",
+    "MIN_QUOTE",
+    "AnswerError",
+    "Judgement",
+    "parse_answer",
+]
+
+MAX_ENTRIES = 50  # entries of one answer that are read
+MAX_EVIDENCE = 300  # characters of a quote that are kept
+MAX_REASON = 300  # characters of a reason that are kept
+MIN_QUOTE = 8  # a shorter quote shows nothing (unless it is a whole text)
+MAX_CONFIDENCE = 0.9  # a model's judgement is never as sure as a proof
+_FENCED = re.compile(r"\A```[a-zA-Z]*\s*\n(.*)\n\s*```\Z", re.DOTALL)
+_SPACES = re.compile(r"\s+")
+
+
+class AnswerError(ValueError):
+    """The answer cannot be read at all; the message is one line."""
+
+
+@frozen(kw_only=True)
+class Judgement:
+    """One entry of an answer that passed every check."""
+
+    item: Item
+    category: Category
+    severity: Severity
+    confidence: float
+    evidence: str
+    reason: str
+
+
+def _snippet(text: str) -> str:
+    return terminal_safe(text.strip(), 60) or "an empty answer"
+
+
+def _entries(text: str) -> list[Any]:
+    text = text.strip()
+    fenced = _FENCED.match(text)
+    if fenced:  # many models wrap JSON in a Markdown fence, even when told not to
+        text = fenced.group(1).strip()
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
+        raise AnswerError(f"the model's answer is not JSON: {_snippet(text)}") from None
+    if isinstance(data, dict) and isinstance(data.get("findings"), list):
+        return list(data["findings"])
+    if isinstance(data, list):
+        return data
+    raise AnswerError('the model\'s answer is JSON but not {"findings": [...]}')
+
+
+def _normal(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+def _quoted(evidence: str, item: Item) -> bool:
+    """True if ``evidence`` is in one of ``item``'s texts (spaces and case aside)."""
+    quote = _normal(evidence)
+    if not quote:
+        return False
+    texts = [item.name, *item.texts.values()]
+    if len(quote) < MIN_QUOTE and not any(quote == _normal(t) for t in texts):
+        return False
+    return any(quote in _normal(text) for text in texts)
+
+
+def _entry(entry: Any, batch: Batch) -> Judgement | str:
+    """The judgement of one entry, or why it is dropped."""
+    if not isinstance(entry, dict):
+        return "not an object"
+    kind, name = entry.get("kind"), entry.get("name", "")
+    if not isinstance(kind, str) or not isinstance(name, str):
+        return "no kind or name"
+    item = batch.find(kind, name)
+    if item is None:
+        return f"names no item that was sent ({terminal_safe(kind, 20)} {terminal_safe(name, 60)})"
+    category = CATEGORIES.get(str(entry.get("category", "")))
+    if category is None:
+        return f"unknown category {terminal_safe(str(entry.get('category')), 40)}"
+    try:
+        severity = Severity.parse(str(entry.get("severity", "")))
+    except ValueError:
+        return f"unknown severity {terminal_safe(str(entry.get('severity')), 20)}"
+    confidence = entry.get("confidence")
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
+        return "no confidence"
+    if not math.isfinite(confidence):
+        return "no confidence"
+    evidence = entry.get("evidence")
+    if not isinstance(evidence, str) or not _quoted(evidence, item):
+        return f"its evidence is not a quote of {kind} {terminal_safe(item.name, 60)}"
+    reason = entry.get("reason")
+    return Judgement(
+        item=item,
+        category=category,
+        severity=severity,
+        confidence=round(min(MAX_CONFIDENCE, max(0.05, float(confidence))), 2),
+        evidence=evidence.strip()[:MAX_EVIDENCE],
+        reason=" ".join(reason.split())[:MAX_REASON] if isinstance(reason, str) else "",
+    )
+
+
+def parse_answer(text: str, batch: Batch) -> tuple[list[Judgement], list[str]]:
+    """The judgements of an answer about ``batch``, and a reason for each entry dropped.
+
+    Raises :class:`AnswerError` when the answer is not the JSON asked for.
+    """
+    entries = _entries(text)
+    kept: list[Judgement] = []
+    dropped: list[str] = []
+    for index, entry in enumerate(entries[:MAX_ENTRIES], 1):
+        judgement = _entry(entry, batch)
+        if isinstance(judgement, str):
+            dropped.append(f"entry {index} {judgement}")
+        else:
+            kept.append(judgement)
+    if len(entries) > MAX_ENTRIES:
+        dropped.append(f"{len(entries) - MAX_ENTRIES} entries past the first {MAX_ENTRIES}")
+    return kept, dropped

@@ -1,0 +1,357 @@
+"""One run's LLM analysis: the model, its token budget, its rate, and what was said about it.
+
+A :class:`Judge` is made for each run's registry, so nothing it counts leaks
+from one run into the next. Its ``analyse`` is the analyser's ``run``, called
+on an L4 thread (``HawkEye-AI_N``) for each inventoried server; the state it
+shares between those threads (the budget, the counters, the disclosure) is
+behind one lock, never held while the model is asked.
+
+Each request goes through, in order: the run's cache (the same prompt to the
+same model is asked once per run), the token budget (a request whose estimate
+does not fit in what is left is not sent), the model's rate limit, and a
+circuit breaker for the model (a provider that keeps failing is left alone;
+what was found so far is kept). Before the first request the run says, on
+standard error, what is sent and where.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import sys
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from attrs import define
+
+from hawkeye_analyse_llm.answer import AnswerError, Judgement, parse_answer
+from hawkeye_analyse_llm.model import Reply, ask, estimate_tokens, load_model, model_origin
+from hawkeye_analyse_llm.render import (
+    MAX_REQUEST_CHARS,
+    MAX_REQUESTS,
+    SENT_FIELDS,
+    SYSTEM_PROMPT,
+    Batch,
+    plan_requests,
+    user_prompt,
+)
+from hawkeye_core import (
+    CallContext,
+    CircuitBreaker,
+    CircuitOpenError,
+    Finding,
+    Location,
+    RateLimiter,
+    ServerInventory,
+    ServerRef,
+    Settings,
+)
+
+if TYPE_CHECKING:
+    import llm
+
+__all__ = ["ANSWER_TOKENS", "MAX_ANSWER_CHARS", "BudgetSpent", "Judge", "ModelFailed"]
+
+MAX_ANSWER_CHARS = 32_768  # characters of an answer that are read
+ANSWER_TOKENS = 2_000  # tokens reserved for each answer (and asked for, where the model takes it)
+_CACHE_TTL = 3_600.0  # seconds; a run's cache is dropped with the run anyway
+_CACHE_NAMESPACE = "hawkeye_analyse_llm"
+
+
+class BudgetSpent(RuntimeError):
+    """The run's token budget has no room for this request; it was not sent."""
+
+
+class ModelFailed(RuntimeError):
+    """The model could not be asked (an error of the provider, or its breaker is open)."""
+
+
+class AnswerUnusable(RuntimeError):
+    """The model answered, but part of the server could not be judged from its answer."""
+
+
+def server_label(ref: ServerRef) -> str:
+    """How findings name a server, as the rules name it: config name, URL, else command."""
+    if ref.name:
+        return ref.name
+    if ref.url:
+        return ref.url
+    if ref.command:
+        return " ".join(ref.command)[:200]
+    return ref.key
+
+
+def _location(server: str, kind: str, name: str) -> Location:
+    if kind == "tool":
+        return Location(server=server, tool=name)
+    if kind == "prompt":
+        return Location(server=server, prompt=name)
+    if kind in ("resource", "template"):
+        return Location(server=server, resource=name)
+    return Location(server=server)
+
+
+@define
+class Tally:
+    """What the run asked of the model, for the closing line."""
+
+    requests: int = 0
+    cached: int = 0
+    failed: int = 0
+    tokens: int = 0
+    estimated: bool = False  # some usage was estimated (the provider did not report it)
+    servers: int = 0
+    items: int = 0
+    findings: int = 0
+    dropped: int = 0  # answer entries that failed the checks
+    refused: int = 0  # requests not sent: over the token budget
+    held_back: int = 0  # requests not sent: the model's circuit breaker was open
+
+
+class Judge:
+    """The LLM analyser of one run (see the module docstring)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._model: llm.Model | None = None
+        self._origin = ""
+        self._disclosed = False
+        self._limiter: RateLimiter | None = None
+        self.tally = Tally()
+        self._reserved = 0
+
+    # -- the analyser ------------------------------------------------------------
+    def wanted(self, inventory: ServerInventory) -> bool:
+        """Judge ``inventory`` only with a model named and something of it to send."""
+        if self.settings.ai_model is None:
+            return False
+        return bool(
+            inventory.tools
+            or inventory.prompts
+            or inventory.resources
+            or inventory.resource_templates
+            or (inventory.instructions or "").strip()
+        )
+
+    def analyse(self, inventory: ServerInventory, ctx: CallContext) -> Iterator[Finding]:
+        """Ask the model about ``inventory``; yield its checked judgements as findings.
+
+        Raises (one line, after yielding what was found) when part of the server
+        was not judged: the budget was spent, the model failed, an answer was
+        not usable, or the server had more than ``MAX_REQUESTS`` requests' worth.
+        """
+        plan = plan_requests(inventory)
+        if not plan.batches:
+            return
+        model = self.model()
+        breaker = ctx.breakers.get(f"{ctx.plugin}:model:{model.model_id}")
+        server = server_label(inventory.ref)
+        problems: list[str] = []
+        for number, batch in enumerate(plan.batches, 1):
+            if ctx.stopped:
+                problems.append(f"stopped before request {number} of {len(plan.batches)}")
+                break
+            try:
+                reply = self._reply(model, batch, breaker, ctx)
+            except (BudgetSpent, ModelFailed) as exc:
+                left = len(plan.batches) - number
+                later = f" ({left} more request{'s' if left != 1 else ''} not sent)" if left else ""
+                raise type(exc)(f"{exc}{later}") from None
+            with self._lock:
+                if number == 1:
+                    self.tally.servers += 1
+                self.tally.items += len(batch.items)
+            if reply.cut:
+                problems.append(
+                    f"request {number}: the answer is over {MAX_ANSWER_CHARS:,} characters; "
+                    "not read"
+                )
+                continue
+            try:
+                judgements, dropped = parse_answer(reply.text, batch)
+            except AnswerError as exc:
+                problems.append(f"request {number}: {exc}")
+                continue
+            for reason in dropped:
+                ctx.log.info("%s: %s: dropped: %s", model.model_id, server, reason)
+            with self._lock:
+                self.tally.dropped += len(dropped)
+                self.tally.findings += len(judgements)
+            for judgement in judgements:
+                yield self._finding(judgement, server, model.model_id)
+        if plan.omitted:
+            problems.append(
+                f"{plan.omitted} item{'s' if plan.omitted != 1 else ''} not sent: over "
+                f"{MAX_REQUESTS} requests of {MAX_REQUEST_CHARS:,} characters"
+            )
+        if problems:
+            raise AnswerUnusable(f"model {model.model_id}: " + "; ".join(problems))
+
+    # -- one request ---------------------------------------------------------------
+    def model(self) -> llm.Model:
+        """The run's model, found on first use."""
+        with self._lock:
+            if self._model is None:
+                assert self.settings.ai_model is not None
+                self._model = load_model(self.settings.ai_model)
+                self._origin = model_origin(self._model)
+                self._limiter = RateLimiter(self.settings.ai_rate)
+            return self._model
+
+    def _reply(
+        self, model: llm.Model, batch: Batch, breaker: CircuitBreaker, ctx: CallContext
+    ) -> Reply:
+        prompt = user_prompt(batch)
+        digest = hashlib.sha256(f"{SYSTEM_PROMPT}\0{prompt}".encode()).hexdigest()
+        key = (_CACHE_NAMESPACE, model.model_id, digest)
+        asked: list[bool] = []
+        request = functools.partial(self._request, model, prompt, breaker, ctx, asked)
+        reply: Reply = ctx.cache.get_or_set(key, request, ttl=_CACHE_TTL)
+        if not asked:
+            with self._lock:
+                self.tally.cached += 1
+            ctx.count("ai_cache_hits")
+        return reply
+
+    def _request(
+        self,
+        model: llm.Model,
+        prompt: str,
+        breaker: CircuitBreaker,
+        ctx: CallContext,
+        asked: list[bool],
+    ) -> Reply:
+        """Ask the model, within the budget, the rate and the breaker (a cache miss)."""
+        asked.append(True)
+        reserve = estimate_tokens(len(SYSTEM_PROMPT) + len(prompt)) + ANSWER_TOKENS
+        self._reserve(reserve)
+        reply: Reply | None = None
+        try:
+            assert self._limiter is not None
+            if not self._limiter.acquire(timeout=ctx.remaining()):
+                raise ModelFailed(
+                    f"--ai-rate {self.settings.ai_rate:g}/s leaves no time to ask the model "
+                    "before this call's deadline"
+                )
+            try:
+                with breaker.guard():
+                    self._disclose(model)
+                    ctx.count("ai_requests")
+                    reply = ask(
+                        model,
+                        SYSTEM_PROMPT,
+                        prompt,
+                        max_chars=MAX_ANSWER_CHARS,
+                        max_output_tokens=ANSWER_TOKENS,
+                    )
+            except CircuitOpenError as exc:
+                with self._lock:
+                    self.tally.held_back += 1
+                raise ModelFailed(
+                    f"model {model.model_id} keeps failing; not asked ({exc})"
+                ) from None
+            except Exception as exc:
+                with self._lock:
+                    self.tally.failed += 1
+                message = " ".join(str(exc).split())[:300] or "no message"
+                raise ModelFailed(
+                    f"model {model.model_id} failed: {type(exc).__name__}: {message}"
+                ) from None
+        finally:
+            self._settle(reserve, reply)
+        return reply
+
+    def _reserve(self, tokens: int) -> None:
+        limit = self.settings.ai_max_tokens
+        with self._lock:
+            left = limit - self.tally.tokens - self._reserved
+            if tokens > left:
+                self.tally.refused += 1
+                raise BudgetSpent(
+                    f"not judged: the token budget (--ai-max-tokens {limit:,}) has "
+                    f"{max(0, left):,} left and this request needs about {tokens:,}"
+                )
+            self._reserved += tokens
+
+    def _settle(self, reserved: int, reply: Reply | None) -> None:
+        with self._lock:
+            self._reserved -= reserved
+            if reply is not None:
+                self.tally.requests += 1
+                self.tally.tokens += reply.tokens
+                self.tally.estimated |= not reply.counted
+
+    def _disclose(self, model: llm.Model) -> None:
+        """Say once, before the first request, what is sent and where (even with -q)."""
+        with self._lock:
+            if self._disclosed:
+                return
+            self._disclosed = True
+            origin = self._origin
+        settings = self.settings
+        self._say(
+            f"ai: sending MCP server texts to model {model.model_id} ({origin}): one request "
+            f"per server (more for large ones, each at most {MAX_REQUEST_CHARS:,} characters of "
+            f"server text), up to {settings.ai_max_tokens:,} tokens in all, "
+            f"{settings.ai_rate:g} request(s) per second"
+        )
+        self._say(f"ai: sent: {SENT_FIELDS}")
+
+    @staticmethod
+    def _say(line: str) -> None:
+        """One line on standard error, over the progress line if one is drawn there."""
+        stream = sys.stderr
+        prefix = "\r\033[K" if getattr(stream, "isatty", lambda: False)() else ""
+        stream.write(f"{prefix}hawkeye: {line}\n")
+        stream.flush()
+
+    # -- results -------------------------------------------------------------------
+    @staticmethod
+    def _finding(judgement: Judgement, server: str, model_id: str) -> Finding:
+        category = judgement.category
+        title = category.title
+        if judgement.reason:
+            title = f"{title}: {judgement.reason}"
+        return Finding(
+            rule_id=category.rule_id,
+            severity=judgement.severity,
+            confidence=judgement.confidence,
+            title=title,
+            evidence=judgement.evidence,
+            location=_location(server, judgement.item.kind, judgement.item.original),
+            remediation=category.remediation,
+            cwe=category.cwe,
+            owasp_mcp=category.owasp_mcp,
+            judged_by=model_id,
+        )
+
+    def summary(self) -> str | None:
+        """The closing line of the run: what was asked and spent; None if nothing was."""
+        t = self.tally
+        if not (t.servers or t.refused or t.failed or t.held_back):
+            return None
+        model = self._model.model_id if self._model is not None else self.settings.ai_model
+        about = "about " if t.estimated else ""
+        parts = [
+            f"ai: model {model}: {t.servers} server(s), {t.items} item(s) sent",
+            f"{t.requests} request(s), {t.cached} answered from the run's cache",
+            f"{about}{t.tokens:,} of {self.settings.ai_max_tokens:,} tokens",
+            f"{t.findings} finding(s)",
+        ]
+        if t.dropped:
+            parts.append(f"{t.dropped} judgement(s) dropped (-v shows why)")
+        if t.failed:
+            parts.append(f"{t.failed} request(s) failed")
+        if t.held_back:
+            parts.append(f"{t.held_back} request(s) not sent: the model kept failing")
+        if t.refused:
+            parts.append(f"{t.refused} request(s) not sent: the token budget was spent")
+        return ", ".join(parts)
+
+    def report(self) -> None:
+        """Write the closing line to standard error, if anything was asked."""
+        line = self.summary()
+        if line is not None:
+            self._say(line)
