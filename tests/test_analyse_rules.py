@@ -691,7 +691,13 @@ def test_evidence_is_cut_and_hidden_characters_are_visible() -> None:
 
 
 def test_corpus_labels_name_real_items() -> None:
-    for root in (CORPUS, CORPUS / "holdout", CORPUS / "holdout2", CORPUS / "holdout3"):
+    for root in (
+        CORPUS,
+        CORPUS / "holdout",
+        CORPUS / "holdout2",
+        CORPUS / "holdout3",
+        CORPUS / "holdout4",
+    ):
         labels = json.loads((root / "labels.json").read_text("utf-8"))["labels"]
         families = {rule.family for rule in RULES.values()}
         for key, expected in labels.items():

@@ -102,7 +102,10 @@ _EXEC_DESC = (
         r"|provided\s+|a\s+)?(?:python|javascript|js|node(?:\.js)?|ruby|bash|shell|perl|php)?\s*"
         r"(?:code|scripts?|snippets?)\b"
     ),
-    re.compile(r"\bexecutes?\s+(?:a\s+|the\s+)?commands?\b"),
+    re.compile(
+        r"\b(?:execute|executes|run|runs)\s+(?:a\s+|an\s+|the\s+|any\s+|arbitrary\s+)?"
+        r"(?!sql\b|database\b|graphql\b|redis\b|query\b)(?:[\w.-]+\s+)?commands?\b"
+    ),
     re.compile(
         r"\bruns?\s+(?:the\s+)?(?:project'?s?\s+)?(?:test\s+suite|tests|unit\s+tests|build|scripts?"
         r"|python\s+scripts?|shell\s+scripts?|npm\s+scripts?|makefile\s+targets?)\b"
@@ -111,6 +114,30 @@ _EXEC_DESC = (
         r"\b(?:execute|executes|run|runs)\s+(?:it|them|the\s+script|scripts?)\s+(?:with|in|using"
         r"|via)\s+(?:bash|sh|zsh|shell|powershell|python|node)\b"
     ),
+)
+#: A parameter whose value reaches a shell: "passed to /bin/sh -c", "shell syntax works".
+_SHELL_PARAM = re.compile(
+    r"(?:/bin/(?:ba|z|da)?sh\b|\b(?:ba)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/c\b|\bshell\s+syntax"
+    r"|\bos\.system\b|\bsubprocess\b|\bpopen\b|\bchild_process\b)"
+)
+#: Query languages: running them is database access, not host execution (the corpus convention).
+_QUERY_WORDS = frozenset({"sql", "query", "queries", "cypher", "graphql", "sparql"})
+#: Parameters naming a local file the tool writes.
+_OUTPUT_PARAMS = frozenset(
+    {
+        "output_path",
+        "out_path",
+        "output_file",
+        "outfile",
+        "save_path",
+        "dest_path",
+        "destination_path",
+    }
+)
+_FILE_PARAMS = frozenset({"filepath", "file_path", "filename", "file"})
+_INSERT_DESC = re.compile(
+    r"^(?:insert|inserts|append|appends|prepend|prepends|patch|patches|write|writes)\b[^.\n]{0,30}?"
+    r"\b(?:content|text|notes?)\b"
 )
 _WRITE_VERBS = frozenset(
     {
@@ -168,6 +195,10 @@ _FETCH_DESC = re.compile(
     r"|scrape|scrapes|crawl|crawls)\b[^.\n]{0,40}?\b(?:urls?|uris?|web\s?pages?|websites?|links?"
     r"|http\s+requests?)\b"
 )
+#: "gets the API URL for a project": the URL is what is returned, not where the tool goes.
+_URL_OF = re.compile(
+    r"(?:get|gets|retrieve|retrieves|return|returns)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+)?urls?\s+(?:for|of)\b"
+)
 _NAVIGATE = re.compile(r"\b(?:navigate|fetch|request|open|visit|download|load|post|send|call)\b")
 _SEND_DESC = re.compile(
     r"(?:\b(?:send|sends|post|posts|forward|forwards|publish|publishes|tweet|tweets)\b|^(?:reply"
@@ -191,10 +222,10 @@ _CRED_WORDS = frozenset(
         "credential",
         "credentials",
         "keychain",
-        "vault",
         "apikey",
     }
 )
+_VAULT_READS = frozenset({"get", "read", "login", "logins", "secret", "secrets", "unseal", "token"})
 _SECRET_PARAM = re.compile(
     r"(?:^|_)(?:password|passwd|pwd|passphrase|secret|client_?secret|secret_?key|api_?key"
     r"|access_?token|auth_?token|api_?token|bearer_?token|private_?key|credentials?)$"
@@ -264,6 +295,11 @@ _DESTROY_WORDS = frozenset(
         "revoke",
     }
 )
+_DESTROY_DESC = re.compile(
+    r"\b(?:empt(?:y|ies|ying)\s+(?:the\s+)?(?:trash|bin|recycle\s+bin|mailbox|folder)"
+    r"|permanently\s+(?:delete|deletes|remove|removes|erase|erases)|deletes|purges|wipes|erases)\b"
+)
+_NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b")
 _LEAD_VERB = re.compile(r"^\s*(?:this\s+tool\s+)?([a-z]+?)(?:s|es)?\b")
 _TOOL_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 
@@ -296,8 +332,10 @@ def classify(tool: Tool) -> Capabilities:
         for i, w in enumerate(words)
     )
     starts_process = "start" in word_set and "process" in word_set
+    query = bool(word_set & _QUERY_WORDS) and not _HOST_EXEC.search(lead)
     exec_ = not browser and (
-        bool(word_set & _EXEC_WORDS)
+        (bool(word_set & _EXEC_WORDS) and not query)
+        or _param_text_matches(tool, _SHELL_PARAM)
         or runs
         or starts_process
         or any(p.search(lead) for p in _EXEC_DESC)
@@ -308,10 +346,13 @@ def classify(tool: Tool) -> Capabilities:
     file_write = not remote and (
         (bool(word_set & _WRITE_VERBS) and bool(word_set & _FILE_WORDS))
         or bool(_WRITE_DESC.search(lead))
+        or bool(params & _OUTPUT_PARAMS)
+        or (bool(params & _FILE_PARAMS) and bool(_INSERT_DESC.search(lead)))
     )
     url_param = bool(params & _URL_PARAMS)
+    fetch = _FETCH_DESC.search(lead)
     egress = (
-        bool(_FETCH_DESC.search(lead))
+        (fetch is not None and (url_param or not _URL_OF.match(lead, fetch.start())))
         or (url_param and (bool(_NAVIGATE.search(lead)) or _url_param_navigates(tool)))
         or bool(_SEND_DESC.search(lead))
         or bool(_UPLOAD.search(lead))
@@ -322,6 +363,8 @@ def classify(tool: Tool) -> Capabilities:
         or bool(word_set & _CRED_WORDS)
         or ("env" in word_set and bool(word_set & {"print", "get", "list", "read", "dump", "show"}))
         or any(_SECRET_PARAM.search(p) for p in params)
+        # a vault may hold notes (Obsidian) or only titles: reading a login or secret from it counts
+        or ("vault" in word_set and bool(word_set & _VAULT_READS))
     )
     return Capabilities(exec=exec_, file_write=file_write, egress=egress, credentials=credentials)
 
@@ -343,6 +386,19 @@ def _remote_params(tool: Tool) -> bool:
         if isinstance(description, str) and _LOCAL.search(description.lower()):
             return False
     return True
+
+
+def _param_text_matches(tool: Tool, pattern: re.Pattern[str]) -> bool:
+    """True when a top-level parameter's description matches ``pattern``."""
+    properties = tool.input_schema.get("properties")
+    if not isinstance(properties, Mapping):
+        return False
+    for schema in properties.values():
+        if isinstance(schema, Mapping):
+            description = schema.get("description")
+            if isinstance(description, str) and pattern.search(description.lower()):
+                return True
+    return False
 
 
 def _url_param_navigates(tool: Tool) -> bool:
@@ -376,6 +432,12 @@ def _annotation_findings(tool: Tool, where: Location, caps: Capabilities) -> Ite
             confidence=0.85 if modifying & words else 0.7,
         )
     destroying = (words | {verb}) & _DESTROY_WORDS
+    if not destroying and annotations.get("destructiveHint") is False:
+        said = _DESTROY_DESC.search(tool.description.lower())
+        if said and not _NEGATION.search(
+            tool.description.lower(), max(0, said.start() - 20), said.start()
+        ):
+            destroying = {said.group(0)}
     if (
         annotations.get("destructiveHint") is False
         and annotations.get("readOnlyHint") is not True

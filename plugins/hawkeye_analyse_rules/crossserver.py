@@ -38,6 +38,8 @@ _STEERING = frozenset(
         "directive",
         "redirect",
         "cross_tool",
+        "cross_server",
+        "consent",
         "conceal",
         "override",
         "coerce",

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["EXFIL_PARAM", "NEEDS", "PARAM_HARVEST", "PATTERNS"]
+from hawkeye_analyse_rules.patterns_wide import EXTRA_NEEDS, EXTRA_PATTERNS, SENSITIVE_MORE
+
+__all__ = ["EXFIL_PARAM", "EXFIL_PARAM_SET", "NEEDS", "PARAM_HARVEST", "PATTERNS"]
 
 
 def _c(pattern: str) -> re.Pattern[str]:
@@ -109,24 +111,26 @@ _SENSITIVE = (
     r"|\.claude\.json\b|\.npmrc\b|\.pypirc\b|\.netrc\b|\.pgpass\b|\.git-credentials\b"
     r"|\.kube/config\b|\bkubeconfig\b|/etc/(?:passwd|shadow|sudoers)\b|\.docker/config\.json"
     r"|\.gnupg\b|\.(?:bash|zsh)_history\b|\bkeychain\b|\blogin data\b|\bcookies\.sqlite\b"
-    r"|\bwallet\.dat\b|\.config/gcloud\b|\bapplication_default_credentials\b|\.azure/)"
+    r"|\bwallet\.dat\b|\.config/gcloud\b|\bapplication_default_credentials\b|\.azure/"
+    + SENSITIVE_MORE
+    + ")"
 )
 _SECRET_NOUN = (
     r"(?:api[ _-]?keys?|access[ _-]?tokens?|auth(?:entication|orization)?[ _-]?tokens?"
     r"|bearer[ _-]?tokens?|refresh[ _-]?tokens?|session[ _-]?(?:tokens?|cookies?)|passwords?"
     r"|passphrases?|private[ _-]?keys?|secret[ _-]?keys?|ssh[ _-]?keys?|credentials"
     r"|seed[ _-]?phrases?|mnemonic(?:[ _-]?phrases?)?|recovery[ _-]?phrases?"
-    r"|environment variables|env vars|secrets|system\s+prompt|connection\s+strings?"
+    r"|environment\s+variables?|env\s+vars?|secrets|system\s+prompt|connection\s+strings?"
     r"|database[ _]url|(?:api|personal|github|gitlab|slack|openai|access|auth|bearer|secret)"
     r"[ _-]?tokens?|[a-z0-9]+_(?:api_key|apikey|token|secret|password|access_key|secret_key))\b"
 )
 _DATA_NOUN = (
     r"(?:content|contents|data|output|text|results?|history|messages?|conversation|files?"
     r"|keys?|credentials?|secrets?|tokens?|it|them|this|that|everything|value|values|details"
-    r"|information|info|body|logs?|payload|prompts?|questions?|queries)"
+    r"|information|info|body|logs?|payload|prompts?|questions?|queries|lines|bytes|paths?)"
 )
 _PARAM_VERBS = (
-    r"(?:pass|put|include|insert|place|add|append|send|provide|fill|set|attach|embed|copy|paste"
+    r"(?:call\s+[\w.-]+\s+with|pass|put|include|insert|place|add|append|send|provide|fill|set|attach|embed|copy|paste"
     r"|write|store|concatenate|concantate|encode)"
 )
 
@@ -247,6 +251,7 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     "sensitive_read": (
         _c(r"\b" + _READ_VERBS + r"\b[^\n]{0,80}?" + _SENSITIVE),
         # a sensitive path handed to a tool as its argument: "call backup with the path ~/.ssh"
+        _c(r"\bcontents?\s+of\s+(?:the\s+)?(?:file\s+)?[\"'`]?(?:~/|\$home/)?" + _SENSITIVE),
         _c(
             r"\b(?:with|pass|passing|set|setting|using)\s+(?:the\s+|a\s+)?(?:path|file|dir(?:ectory)?"
             r"|folder|argument|arg|param(?:eter)?)\s*(?:=|:|\bto\b)?\s*[\"'`]?" + _SENSITIVE
@@ -396,12 +401,18 @@ EXFIL_PARAM = _c(
     r"(?:as|in|into|to|inside|within|via|through|using|under)\s+(?:the\s+)?"
     r"[\"'`\u2018\u2019\u201c\u201d]?(?P<param>[a-z_][a-z0-9_]{1,40})"
 )
+#: "call x with text set to the contents of ...": the parameter named before the data.
+EXFIL_PARAM_SET = _c(
+    r"\b(?:with|set)\s+(?:the\s+)?(?P<param>[a-z_][a-z0-9_]{1,40})\s+(?:set\s+to|=|to|containing)\s+"
+    r"(?:the\s+)?(?:full\s+|entire\s+|whole\s+)?(?:contents?|text|output|value|bytes)\s+of\b"
+)
 PARAM_HARVEST = _c(
     r"\b(?:pass|provide|include|put|fill|insert|paste|add|set|enter|contain|contains|append)\b"
     r"[^.\n]{0,80}?(?:\b(?:(?:full\s+|entire\s+|complete\s+)?contents?\s+of|content\s+from"
     r"|the\s+output\s+of|(?:full|entire|complete|whole)\s+(?:conversation|chat)"
     r"|conversation\s+history|chat\s+history"
-    r"|previous\s+messages|system\s+prompt)\b|\b" + _SECRET_NOUN + r"|" + _SENSITIVE + ")"
+    r"|previous\s+messages|system\s+prompt)\b|\b(?:its|their)\s+(?:full\s+)?(?:contents?|text)\b"
+    r"|\b" + _SECRET_NOUN + r"|" + _SENSITIVE + ")"
 )
 
 
@@ -436,6 +447,12 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "gcloud",
         "application_default",
         ".azure",
+        ".config/",
+        ".ethereum",
+        ".bitcoin",
+        ".electrum",
+        "keystore",
+        "~/.",
     )
     for category in ("sensitive_read", "sensitive_mention")
 }
@@ -558,3 +575,50 @@ NEEDS["deceive"] = (
     "deceive",
 )
 NEEDS["persist"] = ("now", "henceforth", "rest", "future", "subsequent", "later", "else")
+
+for _category, _patterns in EXTRA_PATTERNS.items():
+    PATTERNS[_category] = PATTERNS.get(_category, ()) + _patterns
+NEEDS.update(EXTRA_NEEDS)
+NEEDS["conceal"] += (
+    "repeat",
+    "bring",
+    "raise",
+    "surface",
+    "be ",
+    "displayed",
+    "shown",
+    "visible",
+    "list",
+    "include",
+    "collapsed",
+    "proceed",
+    "continue",
+    "ahead",
+    "asking",
+    "reply",
+    "menciones",
+    "digas",
+    "informes",
+    "muestres",
+    "nicht",
+    "pas",
+    "mencione",
+    "diga",
+    "conte",
+    "dire",
+    "menzionare",
+)
+NEEDS["cross_tool"] += (
+    "integration",
+    "connector",
+    "about to",
+    "intend",
+    "plan",
+    "want",
+    "werkzeug",
+    "herramienta",
+    "outil",
+    "ferramenta",
+    "strumento",
+)
+NEEDS["conversation"] += ("session",)

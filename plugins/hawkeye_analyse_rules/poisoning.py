@@ -14,6 +14,7 @@ exact span of the strongest signal.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
@@ -31,8 +32,8 @@ SPECIFIC: tuple[tuple[str, frozenset[str]], ...] = (
     ("HE-TP-002", frozenset({"sensitive_read", "secret_request"})),
     ("HE-TP-005", frozenset({"exfil_dest"})),
     ("HE-TP-006", frozenset({"override"})),
-    ("HE-TP-003", frozenset({"conceal", "deceive"})),
-    ("HE-SH-001", frozenset({"cross_tool", "redirect"})),
+    ("HE-TP-003", frozenset({"conceal", "deceive", "consent"})),
+    ("HE-SH-001", frozenset({"cross_tool", "cross_server", "redirect"})),
 )
 _LABELS = {
     "override": "instruction override",
@@ -40,6 +41,8 @@ _LABELS = {
     "sensitive_read": "sensitive file access",
     "conceal": "concealment from the user",
     "deceive": "lying to the user",
+    "consent": "claims the user already agreed",
+    "schema_value": "instructions in a schema value",
     "persist": "standing order",
     "exfil_dest": "outside destination",
     "redirect": "redirection",
@@ -47,6 +50,7 @@ _LABELS = {
     "conversation": "conversation harvesting",
     "tag": "instruction tag",
     "cross_tool": "reference to other tools",
+    "cross_server": "reference to other servers",
     "coerce": "coercion",
     "exec_payload": "command to download or destroy",
     "sensitive_mention": "sensitive path",
@@ -65,7 +69,14 @@ def surface_signals(
         )
         found = find_signals(surface.text, surface.params, parameter=parameter)
         if found:
+            if surface.field.endswith(_VALUE_FIELDS) or _VALUE_ITEM.search(surface.field):
+                # a default or enum value is data; words to the model in it are planted
+                found.append(Signal("schema_value", WEIGHTS["schema_value"], 0, len(surface.text)))
             yield surface, found + _hiding(surface.text, found)
+
+
+_VALUE_FIELDS = (".default", ".const")
+_VALUE_ITEM = re.compile(r"\.(?:enum|examples|default|const)(?:\[\d+\])?$")
 
 
 def _hiding(text: str, found: list[Signal]) -> list[Signal]:

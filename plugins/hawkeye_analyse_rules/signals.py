@@ -7,7 +7,14 @@ to the model, concealment from the user or lies to them ("tell them it went
 through"), requests for secrets or sensitive files, data routed into a
 parameter or to an outside address, coercion ("the tool will not work
 otherwise"), standing orders that outlive the call ("from now on"),
-instruction tags, references to other tools.
+instruction tags, references to other tools, claims that the user already
+agreed.
+
+Words that ask for nothing do not count: a request in the negative ("do not
+include API keys in your query", "it never opens private keys") is the
+opposite of harvesting, and text quoted as an example ("such as 'ignore all
+previous instructions'") or listed as something to look for in a text about
+attacks is data, not an order.
 
 Each category has a weight; a text's score is the noisy-OR of the strongest
 signal of each category. :func:`gate` says when signals are enough: two
@@ -19,12 +26,19 @@ the span of the original text it matched.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
 from attrs import frozen
 
-from hawkeye_analyse_rules.patterns import EXFIL_PARAM, NEEDS, PARAM_HARVEST, PATTERNS
+from hawkeye_analyse_rules.patterns import (
+    EXFIL_PARAM,
+    EXFIL_PARAM_SET,
+    NEEDS,
+    PARAM_HARVEST,
+    PATTERNS,
+)
 from hawkeye_analyse_rules.text import Clean
 
 __all__ = ["STRONG", "WEIGHTS", "Signal", "find_signals", "gate", "score"]
@@ -36,6 +50,8 @@ WEIGHTS: dict[str, float] = {
     "sensitive_read": 0.45,
     "conceal": 0.45,
     "deceive": 0.4,
+    "consent": 0.4,
+    "schema_value": 0.4,
     "exfil_dest": 0.4,
     "redirect": 0.4,
     "secret_request": 0.35,
@@ -43,6 +59,7 @@ WEIGHTS: dict[str, float] = {
     "tag": 0.3,
     "exec_payload": 0.4,
     "cross_tool": 0.3,
+    "cross_server": 0.3,
     "persist": 0.3,
     "coerce": 0.25,
     "sensitive_mention": 0.25,
@@ -76,6 +93,88 @@ _COMBINED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+#: Categories whose words ask for something, so that a negation before them cancels them.
+_NEGATABLE = frozenset({"secret_request", "sensitive_read", "conversation"})
+_NEGATION_BEFORE = re.compile(
+    r"\b(?:do\s+not|don'?t|never|must\s+not|should\s+not|will\s+not|won'?t|cannot|can'?t|not)\s+"
+    r"(?:\w+\s+){0,2}$"
+)
+_NEGATION_IN = re.compile(r"\b(?:never|not)\b|n't\b")
+#: An example in quotes: "such as 'ignore all previous instructions'".
+_EXAMPLE = re.compile(
+    r"(?:such\s+as|e\.g\.,?|for\s+example|for\s+instance|examples?|like)\s*:?\s*[\"'\u2018\u201c]"
+)
+#: A text about attacks (a primer, a review prompt) and the lists of things it looks for.
+_ABOUT_ATTACKS = re.compile(
+    r"\b(?:prompt\s+injection|tool\s+poisoning|attack\s+patterns?|jailbreaks?|security\s+training)\b"
+)
+_LOOK_FOR = re.compile(
+    r"\b(?:look|check|scan|watch|search)\s+(?:out\s+)?for\b|\btopics\s+include\b"
+)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+
+
+def _sentence_end(s: str, start: int) -> int:
+    match = _SENTENCE_END.search(s, start)
+    return match.end() if match else len(s)
+
+
+def _quoted_regions(s: str) -> list[tuple[int, int]]:
+    """Spans of ``s`` that quote or list examples rather than give orders."""
+    regions: list[tuple[int, int]] = []
+    if "'" in s or '"' in s or "\u2018" in s or "\u201c" in s:
+        for match in _EXAMPLE.finditer(s):
+            # the sentence ends after the closing quote, not at a dot inside it
+            close = s.find(s[match.end() - 1], match.end())
+            regions.append((match.start(), _sentence_end(s, max(close, match.end()))))
+    if _ABOUT_ATTACKS.search(s):
+        for match in _LOOK_FOR.finditer(s):
+            regions.append((match.start(), _sentence_end(s, match.end())))
+    return regions
+
+
+def _negated(s: str, start: int, end: int) -> bool:
+    return bool(_NEGATION_BEFORE.search(s, max(0, start - 30), start)) or bool(
+        _NEGATION_IN.search(s, start, end)
+    )
+
+
+def _search(
+    category: str, pattern: re.Pattern[str], s: str, regions: list[tuple[int, int]]
+) -> re.Match[str] | None:
+    """The first match of ``pattern`` that is neither negated nor inside a quoted example."""
+    check_negation = category in _NEGATABLE
+    for match in pattern.finditer(s):
+        start, end = match.span()
+        if regions and any(a < end <= b for a, b in regions):
+            continue
+        if check_negation and _negated(s, start, end):
+            continue
+        return match
+    return None
+
+
+_ROUTE = re.compile(
+    r"\b(?:as|in|into|to|inside|within|via|through|using|under)\s+(?:the\s+)?[\"'`]?"
+    r"([a-z_][a-z0-9_]{1,40})"
+)
+
+
+def _routed_param(s: str, match: re.Match[str], names: set[str]) -> str:
+    """The parameter ``match`` routes data into, looking past a preposition that named none.
+
+    "with the path you are about to open in the query field" names ``open`` first.
+    """
+    param = match.group("param")
+    if param in names:
+        return param
+    start = match.start("param")
+    for route in _ROUTE.finditer(s, start, min(len(s), start + 60)):
+        if route.group(1) in names:
+            return route.group(1)
+    return ""
+
+
 def find_signals(
     text: str, params: Iterable[str] = (), *, parameter: bool = False, clean: Clean | None = None
 ) -> list[Signal]:
@@ -88,26 +187,26 @@ def find_signals(
     clean = clean or Clean(text)
     s = clean.s
     found: list[Signal] = []
+    regions = _quoted_regions(s)
     for category, pattern in _COMBINED:
         needs = NEEDS.get(category)
         if needs is not None and not any(map(s.__contains__, needs)):
             continue
-        match = pattern.search(s)
+        match = _search(category, pattern, s, regions)
         if match is not None:
             start, end = clean.span(match.start(), match.end())
             detail = match.groupdict().get("dest") or ""
             found.append(Signal(category, WEIGHTS[category], start, end, detail))
     names = {p.lower() for p in params}
     if names:
-        for match in EXFIL_PARAM.finditer(s):
-            if match.group("param") in names:
+        for match in itertools.chain(EXFIL_PARAM.finditer(s), EXFIL_PARAM_SET.finditer(s)):
+            param = _routed_param(s, match, names)
+            if param and not _negated(s, match.start(), match.end()):
                 start, end = clean.span(match.start(), match.end())
-                found.append(
-                    Signal("exfil_param", WEIGHTS["exfil_param"], start, end, match.group("param"))
-                )
+                found.append(Signal("exfil_param", WEIGHTS["exfil_param"], start, end, param))
                 break
     if parameter and not any(sig.category == "exfil_param" for sig in found):
-        match = PARAM_HARVEST.search(s)
+        match = _search("secret_request", PARAM_HARVEST, s, regions)
         if match is not None:
             start, end = clean.span(match.start(), match.end())
             found.append(Signal("exfil_param", WEIGHTS["exfil_param"] - 0.05, start, end))
@@ -121,6 +220,7 @@ _SAME_SIGNAL = {
     "sensitive_read": "secrets",
     "secret_request": "secrets",
     "sensitive_mention": "secrets",
+    "cross_server": "cross_tool",
 }
 
 

@@ -2,7 +2,7 @@
 
 A *surface* is one string a server controls and a client puts in front of the
 model: a tool's title and description, the descriptions, titles, defaults,
-enum values and examples inside its input schema, prompt and prompt-argument
+enum values and examples inside its input and output schemas, prompt and prompt-argument
 descriptions, resource and template names and descriptions, and the server's
 ``instructions``. Walking a schema is bounded (depth and node count), since a
 scanned server chooses its schemas.
@@ -124,6 +124,9 @@ def surfaces(inventory: ServerInventory) -> Iterator[Surface]:
         budget = [MAX_NODES]
         for path, text in _schema_strings(tool.input_schema, "inputSchema", budget):
             yield Surface("tool", tool.name, path, text[:MAX_TEXT], tool, params)
+        if tool.output_schema:
+            for path, text in _schema_strings(tool.output_schema, "outputSchema", budget):
+                yield Surface("tool", tool.name, path, text[:MAX_TEXT], tool, params)
     for prompt in inventory.prompts:
         params = frozenset(a.name for a in prompt.arguments)
         if prompt.description:
