@@ -13,6 +13,7 @@ from hawkeye_core.cli_state import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_OUTPUT,
+    EXIT_USAGE,
     SEVERITY_NAMES,
     log,
     registry_for,
@@ -20,7 +21,6 @@ from hawkeye_core.cli_state import (
 )
 from hawkeye_core.config import parse_headers
 from hawkeye_core.levels import Level, parse_level_size
-from hawkeye_core.offline import OfflineFileError, load_files
 from hawkeye_core.output import FindingStreams, OutputError, Plan, plan_outputs, write_outputs
 from hawkeye_core.records import Severity
 from hawkeye_core.registry import Registry
@@ -28,6 +28,7 @@ from hawkeye_core.result import ScanResult
 from hawkeye_core.runner import Run
 from hawkeye_core.store import Store, StoreError, default_db_path
 from hawkeye_core.targets import build_target_set
+from hawkeye_core.text import terminal_safe
 
 __all__ = ["register"]
 
@@ -61,6 +62,10 @@ def _fail_on_option(command: Any) -> Any:
         help="Exit 1 when a finding at or above SEVERITY remains after suppressions "
         f"({', '.join(SEVERITY_NAMES)}); also HAWKEYE_FAIL_ON.",
     )(command)
+
+
+#: Unreadable files named on stderr by ``hawkeye analyse``; the rest are counted.
+_MAX_FILE_ERRORS = 20
 
 
 def _exit_code(result: ScanResult, failed_outputs: int, fail_on: str | None) -> int:
@@ -396,19 +401,25 @@ def analyse_command(
     """
     state = state_from(ctx)
     settings = state.settings(local=False, **ai_overrides(ai_model, ai_max_tokens, ai_rate))
-    try:
-        inventories = load_files(files)
-    except OfflineFileError as exc:
-        raise click.UsageError(str(exc)) from None
     check_ai_model(settings, caps_given=ai_max_tokens is not None or ai_rate is not None)
     pm, registry = registry_for(state, settings)
     check_ai_plugin(pm, settings)
     analysers_only = registry.only(lambda e: e.kind in ("analyser", "reporter"))
     plan = _plan(analysers_only, outputs, fmt)
     run = Run(pm, analysers_only, settings, target_specs=[str(f) for f in files])
-    run.seed(inventories)
+    run.seed_files(files)
     result, failed = _run_with_outputs(run, plan)
-    return _exit_code(result, failed, fail_on)
+    code = _exit_code(result, failed, fail_on)
+    unreadable = [e for e in result.errors if e.kind == "intake"]
+    for error in unreadable[:_MAX_FILE_ERRORS]:
+        click.echo(f"hawkeye: error: {terminal_safe(error.error or error.subject, 500)}", err=True)
+    if len(unreadable) > _MAX_FILE_ERRORS:
+        click.echo(
+            f"hawkeye: error: {len(unreadable) - _MAX_FILE_ERRORS} more files unreadable", err=True
+        )
+    if unreadable and code in (EXIT_OK, EXIT_FINDINGS):
+        return EXIT_USAGE  # the others were analysed; the reports hold their findings
+    return code
 
 
 def _parse_headers(headers: tuple[str, ...], bearer: str | None) -> tuple[tuple[str, str], ...]:
