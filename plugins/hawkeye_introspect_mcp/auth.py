@@ -27,7 +27,7 @@ from mcp.client.auth.utils import (
     build_protected_resource_metadata_discovery_urls,
 )
 
-from hawkeye_core import AuthPosture
+from hawkeye_core import AsyncBatch, AuthPosture
 from hawkeye_introspect_mcp.http_clients import Challenge
 from hawkeye_introspect_mcp.inventory import Clipper
 
@@ -94,21 +94,35 @@ async def probe_posture(
     if metadata is None:
         metadata = await _resource_metadata(url, challenge, fetch, notes)
     servers = _authorization_servers(metadata)
-    found: dict[str, Mapping[str, Any]] = {}
     # Before protected-resource metadata (2025-03-26), the server's own origin was the
     # authorization server.
-    issuers: list[str | None] = [*servers] if servers else [None]
-    for issuer in issuers[:MAX_AUTHORIZATION_SERVERS]:
+    issuers: list[str | None] = [*servers][:MAX_AUTHORIZATION_SERVERS] if servers else [None]
+
+    async def lookup(issuer: str | None) -> Mapping[str, Any] | None:
         for candidate in build_oauth_authorization_server_metadata_discovery_urls(issuer, url):
             document = await fetch(candidate)
             if document is not None and _is_server_metadata(document):
-                found[issuer or origin_of(url)] = clipper.json(document)
-                break
-        else:
-            if issuer is not None:
-                notes.append(
-                    f"no authorization server metadata found for {clipper.text(issuer, 200)}"
-                )
+                return clipper.json(document)
+        return None
+
+    async def failed(issuer: str | None, exc: BaseException) -> None:
+        notes.append(
+            f"authorization server {clipper.text(str(issuer), 200)!r}: "
+            f"{clipper.text(str(exc) or type(exc).__name__, 200)}"
+        )
+
+    # The servers are independent: looked up at once, and one that fails
+    # (a malformed issuer URL from a hostile server) costs only its own entry.
+    lookups = AsyncBatch(max_concurrency=MAX_AUTHORIZATION_SERVERS)
+    results = await lookups.process_batch(issuers, lookup, error_handler=failed)
+    found: dict[str, Mapping[str, Any]] = {}
+    for issuer, document in zip(issuers, results, strict=True):
+        if isinstance(document, BaseException):
+            continue
+        if document is not None:
+            found[issuer or origin_of(url)] = document
+        elif issuer is not None:
+            notes.append(f"no authorization server metadata found for {clipper.text(issuer, 200)}")
     auth = AuthPosture(
         required=True,
         status=challenge.status,
