@@ -48,7 +48,7 @@ from hawkeye_core.concurrency.batch import Backpressure
 from hawkeye_core.concurrency.breaker import BreakerState, BreakerStats, CircuitBreaker
 from hawkeye_core.concurrency.cache import TTLCache
 from hawkeye_core.concurrency.connpool import ConnectionPool
-from hawkeye_core.concurrency.counters import Counter, Stats
+from hawkeye_core.concurrency.counters import Stats
 from hawkeye_core.concurrency.locks import OrderedLocks, ResourceAllocator
 from hawkeye_core.concurrency.monitor import ResourceMonitor
 from hawkeye_core.concurrency.ratelimit import RateLimiter
@@ -122,23 +122,6 @@ class Row:
     @property
     def ratio(self) -> float:
         return self.cost / self.baseline_cost
-
-
-@contextmanager
-def counter_add() -> Iterator[Comparison]:
-    counter = Counter()
-    lock = threading.Lock()
-    value = 0
-
-    def raw_add() -> int:
-        nonlocal value
-        with lock:
-            value += 1
-            return value
-
-    yield Comparison(
-        "Counter.add()", loop_timer(counter.add), [Baseline("Lock; x += 1", loop_timer(raw_add))]
-    )
 
 
 @contextmanager
@@ -449,7 +432,6 @@ def monitor_should_throttle() -> Iterator[Comparison]:
 Case = Callable[[], AbstractContextManager[Comparison]]
 
 CASES: list[Case] = [
-    counter_add,
     stats_incr,
     ttl_cache_get,
     ttl_cache_set,

@@ -22,7 +22,7 @@ from hawkeye_core.concurrency.breaker import (
 )
 from hawkeye_core.concurrency.cache import TTLCache
 from hawkeye_core.concurrency.connpool import AsyncConnectionPool, ConnectionPool, PoolStats
-from hawkeye_core.concurrency.counters import Counter, Stats
+from hawkeye_core.concurrency.counters import Stats
 from hawkeye_core.concurrency.locks import LockTimeoutError, OrderedLocks, ResourceAllocator
 from hawkeye_core.concurrency.monitor import (
     ResourceAlert,
@@ -75,7 +75,6 @@ __all__ = [
     "CircuitOpenError",
     "ConfigError",
     "ConnectionPool",
-    "Counter",
     "Detector",
     "Endpoint",
     "Finding",

@@ -1,54 +1,17 @@
 """Thread-safe integer counters.
 
-``Counter`` is a single integer that many threads may bump at once;
 ``Stats`` is a set of named counters sharing one lock, so that a
 ``snapshot`` is a consistent view of all of them at one instant (per-counter
 locks could show a state that never existed, e.g. more results than calls).
+A run's counters, a level's task counts and a pool's bookkeeping are all
+``Stats``: one lock per component, never one per number.
 """
 
 from __future__ import annotations
 
 import threading
 
-__all__ = ["Counter", "Stats"]
-
-
-class Counter:
-    """A thread-safe integer; use it for totals that several threads update.
-
-    >>> c = Counter()
-    >>> c.add(), c.add(2), c.value
-    (1, 3, 3)
-    """
-
-    __slots__ = ("_lock", "_value")
-
-    def __init__(self, value: int = 0) -> None:
-        self._lock = threading.Lock()
-        self._value = value
-
-    def add(self, n: int = 1) -> int:
-        """Add ``n`` (which may be negative) and return the new value."""
-        with self._lock:
-            self._value += n
-            return self._value
-
-    @property
-    def value(self) -> int:
-        """The current value."""
-        return self._value  # reading one reference is atomic; no lock needed
-
-    def reset(self) -> int:
-        """Set the counter to zero and return the value it had."""
-        with self._lock:
-            old, self._value = self._value, 0
-            return old
-
-    def __int__(self) -> int:
-        return self._value
-
-    def __repr__(self) -> str:
-        return f"Counter({self._value})"
+__all__ = ["Stats"]
 
 
 class Stats:
