@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import attrs
 
@@ -43,15 +42,15 @@ from hawkeye_core.concurrency.monitor import ResourceLimits, ResourceMonitor
 from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter
 from hawkeye_core.config import Settings
 from hawkeye_core.found import Found
-from hawkeye_core.intake import FileIntake, Loaded
-from hawkeye_core.kinds import Introspector
+from hawkeye_core.intake import FileIntake
 from hawkeye_core.levels import Level, LevelPools
 from hawkeye_core.lifecycle import call_lifecycle_hook, stop_signals
 from hawkeye_core.manager import PluginManager, _error_line
-from hawkeye_core.records import Endpoint, Finding, Outcome, ServerInventory, ServerRef, Target
-from hawkeye_core.registry import Registered, Registry
+from hawkeye_core.records import Finding, Outcome, ServerInventory, Target
+from hawkeye_core.registry import Registry
 from hawkeye_core.resources import run_resources
 from hawkeye_core.result import ScanResult
+from hawkeye_core.routing import Job, Router
 
 __all__ = ["Run"]
 
@@ -63,18 +62,9 @@ _LEVEL_ORDER = (Level.ANALYSE, Level.INTROSPECT, Level.BATCH, Level.SCAN)
 
 
 @attrs.define(eq=False)
-class _Job:
-    entry: Registered
-    args: tuple[Any, ...]
-    subject: str
-    host: str | None = None
-    on_submit: Callable[[], None] | None = None  # called once the job leaves its queue
-
-
-@attrs.define(eq=False)
 class _Call:
     id: int
-    job: _Job
+    job: Job
     level: Level
     future: Future[Any]
     ctx: CallContext
@@ -84,21 +74,6 @@ class _Call:
     deadline: float
     produced: int = 0
     finished: bool = False
-
-
-def _after(n: int, fn: Callable[[], None]) -> Callable[[], None]:
-    """A callable that calls ``fn`` on its ``n``-th call (at once if ``n`` is 0)."""
-    if n == 0:
-        fn()
-        return lambda: None
-    left = [n]
-
-    def step() -> None:
-        left[0] -= 1
-        if left[0] == 0:
-            fn()
-
-    return step
 
 
 def _tenth(rate: float | None) -> int | None:
@@ -159,12 +134,18 @@ class Run:
         self._events: queue.SimpleQueue[tuple[str, int, Any]] = queue.SimpleQueue()
         self._ids = itertools.count(1)
         self._calls: dict[int, _Call] = {}
-        self._pending: dict[Level, deque[_Job]] = {lv: deque() for lv in _LEVEL_ORDER}
+        self._pending: dict[Level, deque[Job]] = {lv: deque() for lv in _LEVEL_ORDER}
         self._pools = LevelPools(sizes=settings.levels)
         self._gates = {lv: Backpressure(settings.levels[lv]) for lv in _LEVEL_ORDER}
         self.found = Found(self.stats, settings.suppress)
-        self._introspecting: dict[str, int] = {}  # introspector calls not ended, by server key
-        self._run_analysers_started = False
+        self.router = Router(
+            pm=pm,
+            registry=registry,
+            found=self.found,
+            pending=self._pending,
+            cancelled=self.cancelled.is_set,
+            on_finding=self._on_finding,
+        )
         self._intake: FileIntake | None = None
         self._intake_done = True
         self._wake_at = 0.0
@@ -189,7 +170,7 @@ class Run:
         Each goes straight to the analysers, as if an introspector had made it.
         """
         for inventory in inventories:
-            self._on_inventory(inventory)
+            self.router.inventory(inventory)
 
     def seed_files(self, paths: Iterable[str | Path]) -> None:
         """Analyse the MCP definitions in files (``hawkeye analyse``); before ``execute``.
@@ -264,13 +245,13 @@ class Run:
         for index, entry in enumerate(streams):
             count = index == 0 and not per_target
             self._pending[entry.record.effective_level].append(
-                _Job(entry=entry, args=(self._stream_targets(count),), subject="targets")
+                Job(entry=entry, args=(self._stream_targets(count),), subject="targets")
             )
         if self.settings.local:
             for entry in self.registry.detectors:
                 if entry.record.on == "host":
                     self._pending[entry.record.effective_level].append(
-                        _Job(entry=entry, args=(), subject="host")
+                        Job(entry=entry, args=(), subject="host")
                     )
         if self._intake is not None:
             self._intake.start()
@@ -280,7 +261,7 @@ class Run:
                 if not (self._targets_done and self._intake_done):
                     self._wait_for_events()  # intake is throttled; wait, then retry
                     continue
-                if self._start_run_analysers():
+                if self.router.start_run_analysers():
                     continue
                 break
             self._wait_for_events()
@@ -367,9 +348,9 @@ class Run:
                 return
             self.stats.incr("targets")
             for entry in scanners:
-                if self._accepts(entry, target):
+                if self.router.accepts(entry, target):
                     l1.append(
-                        _Job(entry=entry, args=(target,), subject=target.spec, host=target.host)
+                        Job(entry=entry, args=(target,), subject=target.spec, host=target.host)
                     )
             while l1 and self._gates[Level.SCAN].acquire(timeout=0):
                 self._submit(Level.SCAN, l1.popleft())
@@ -378,7 +359,7 @@ class Run:
         wake = time.monotonic() + delay
         self._wake_at = wake if not self._wake_at else min(self._wake_at, wake)
 
-    def _submit(self, level: Level, job: _Job) -> None:
+    def _submit(self, level: Level, job: Job) -> None:
         if job.on_submit is not None:
             job.on_submit()
         entry = job.entry
@@ -387,7 +368,7 @@ class Run:
             self._gates[level].release()
             self.stats.incr("skipped")
             self._record(job, level, "skipped", time.time(), 0.0, error="circuit breaker open")
-            self._introspection_ended(job, "circuit breaker open")
+            self.router.introspection_ended(job, "circuit breaker open")
             return
         call_id = next(self._ids)
         timeout = entry.record.timeout or self.settings.deadlines[level]
@@ -441,7 +422,8 @@ class Run:
     def _handle(self, event: tuple[str, int, Any]) -> None:
         kind, call_id, payload = event
         if kind == "intake":
-            self._on_loaded(payload, credits=call_id)
+            assert self._intake is not None
+            self.router.loaded(payload, call_id, self._intake.submitted)
             return
         if kind == "intake-done":
             self._intake_done = True
@@ -450,7 +432,8 @@ class Run:
         if call is None or call.finished:
             return  # late news from an abandoned call
         if kind == "emit":
-            self._accept(call, payload)
+            if self.router.accept(call.job.entry, payload):
+                call.produced += 1
         elif kind == "done":
             self._finish(call)
 
@@ -463,7 +446,7 @@ class Run:
         if exc is None:
             call.permit.success()
             self.stats.incr("calls_ok")
-            self._introspection_ended(call.job, None)
+            self.router.introspection_ended(call.job, None)
             return
         call.permit.failure()
         self.stats.incr("calls_failed")
@@ -478,7 +461,7 @@ class Run:
             error_type=type(exc).__name__,
             produced=call.produced,
         )
-        self._introspection_ended(call.job, _error_line(exc))
+        self.router.introspection_ended(call.job, _error_line(exc))
 
     def _expire_deadlines(self) -> None:
         now = time.monotonic()
@@ -509,7 +492,7 @@ class Run:
             error=error,
             produced=call.produced,
         )
-        self._introspection_ended(call.job, error)
+        self.router.introspection_ended(call.job, error)
 
     def _stop_all(self) -> None:
         for call in list(self._calls.values()):
@@ -517,146 +500,14 @@ class Run:
         for pending in self._pending.values():
             pending.clear()
 
-    def _accept(self, call: _Call, record: Any) -> None:
-        """Take one record a call emitted, and pass it to the next level."""
-        entry = call.job.entry
-        expected = entry.record.produces
-        if not isinstance(record, expected):
-            self.stats.incr("invalid_records")
-            self.pm.problem(
-                entry.plugin.name,
-                f"{entry.key} produced {type(record).__name__}, "
-                f"expected {expected.__name__}; dropped",
-            )
-            return
-        call.produced += 1
-        if isinstance(record, Endpoint):
-            self._on_endpoint(record)
-        elif isinstance(record, ServerRef):
-            self._on_server(record)
-        elif isinstance(record, ServerInventory):
-            self._on_inventory(record)
-        elif isinstance(record, Finding):
-            self._on_finding(attrs.evolve(record, plugin=entry.key))
-
-    def _on_endpoint(self, endpoint: Endpoint) -> None:
-        if not self.found.add_endpoint(endpoint):
-            return
-        for entry in self.registry.detectors:
-            if entry.record.on == "endpoint" and self._accepts(entry, endpoint):
-                self._queue(entry, (endpoint,), endpoint.address, endpoint.host)
-
-    def _on_server(self, ref: ServerRef) -> None:
-        if not self.found.add_server(ref):
-            return
-        host = urlsplit(ref.url).hostname if ref.url else None
-        for entry in self.registry.introspectors:
-            if ref.transport in entry.record.transports and self._accepts(entry, ref):
-                self._queue(entry, (ref,), ref.key, host)
-                self._introspecting[ref.key] = self._introspecting.get(ref.key, 0) + 1
-        if not self._introspecting.get(ref.key):
-            self._not_inventoried(ref, f"not introspected: no introspector takes {ref.transport}")
-
-    def _introspection_ended(self, job: _Job, error: str | None) -> None:
-        """Count an introspector call out; a server none inventoried is still analysed."""
-        if not isinstance(job.entry.record, Introspector) or not job.args:
-            return
-        ref = job.args[0]
-        left = self._introspecting.get(ref.key, 1) - 1
-        self._introspecting[ref.key] = left
-        if left == 0 and not self.found.inventoried(ref.key) and not self.cancelled.is_set():
-            self._not_inventoried(ref, f"not inventoried: {error or 'no inventory returned'}")
-
-    def _not_inventoried(self, ref: ServerRef, why: str) -> None:
-        # The analysers still judge what is known without a session: its
-        # command line, config, URL and the detector's evidence.
-        self._on_inventory(ServerInventory(ref=ref, errors=(why[:500],)), counted=False)
-
-    def _on_inventory(
-        self,
-        inventory: ServerInventory,
-        *,
-        counted: bool = True,
-        on_submit: Callable[[], None] | None = None,
-    ) -> None:
-        self.found.add_inventory(inventory, counted=counted)
-        jobs = [
-            _Job(entry=entry, args=(inventory,), subject=inventory.ref.key)
-            for entry in self.registry.analysers
-            if entry.record.scope == "server" and self._accepts(entry, inventory)
-        ]
-        if on_submit is not None:
-            on_submit = _after(len(jobs), on_submit)
-        for job in jobs:
-            job.on_submit = on_submit
-            self._pending[job.entry.record.effective_level].append(job)
-
-    def _on_loaded(self, loaded: tuple[Loaded, ...], credits: int) -> None:
-        """Files the intake read: their inventories to the analysers, their errors kept."""
-        assert self._intake is not None
-        intake = self._intake
-        for one in loaded:
-            if one.error is not None:
-                self.stats.incr("files_unreadable")
-                self.found.add_outcome(
-                    Outcome(
-                        plugin="hawkeye",
-                        kind="intake",
-                        level=int(Level.BATCH),
-                        subject=one.path[:500],
-                        status="error",
-                        started=time.time(),
-                        error=one.error[:500],
-                    )
-                )
-                continue
-            self.stats.incr("files")
-            for inventory in one.inventories:
-                if credits > 0:
-                    credits -= 1
-                    self._on_inventory(inventory, on_submit=intake.submitted)
-                else:
-                    self._on_inventory(inventory)
-
     def _on_finding(self, finding: Finding) -> None:
-        if not self.found.add_finding(finding):
-            return
         if self.on_finding is not None:
             self.on_finding(finding)  # streamed outputs (-o findings.jsonl)
         self._call_hook("hawkeye_on_finding", finding=finding, run=self)
 
-    def _start_run_analysers(self) -> bool:
-        if self._run_analysers_started:
-            return False
-        self._run_analysers_started = True
-        inventories = tuple(self.found.inventories)
-        queued = False
-        for entry in self.registry.analysers:
-            if entry.record.scope == "run" and self._accepts(entry, inventories):
-                self._queue(entry, (inventories,), "run")
-                queued = True
-        return queued
-
-    def _queue(
-        self, entry: Registered, args: tuple[Any, ...], subject: str, host: str | None = None
-    ) -> None:
-        self._pending[entry.record.effective_level].append(
-            _Job(entry=entry, args=args, subject=subject, host=host)
-        )
-
-    def _accepts(self, entry: Registered, item: Any) -> bool:
-        accepts = entry.record.accepts
-        if accepts is None:
-            return True
-        try:
-            return bool(accepts(item))
-        except Exception as exc:
-            self.pm.problem(entry.plugin.name, f"{entry.key}.accepts raised {_error_line(exc)}")
-            return False
-
     # -- outcomes and hooks ------------------------------------------------------
     def _record(
-        self, job: _Job, level: Level, status: str, started: float, duration: float, **fields: Any
+        self, job: Job, level: Level, status: str, started: float, duration: float, **fields: Any
     ) -> None:
         self.found.add_outcome(
             Outcome(
