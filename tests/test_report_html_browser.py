@@ -25,7 +25,7 @@ import pytest
 
 from hawkeye_core import Tool
 from hawkeye_report_html import CSP, render_html
-from tests.test_reports import IMG, SCRIPT, hostile_result
+from tests.reports.support import IMG, SCRIPT, hostile_result
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 TITLE_SCRIPT = "<script>document.title='pwned by script'</script>"
