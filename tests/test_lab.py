@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -509,3 +510,14 @@ def test_hawkeye_reports_each_server_with_its_documented_rules(lab: Lab) -> None
     pair = (lab.server("shadowing").url or "", lab.server("mail").url or "")
     collisions = [str(f.evidence) for f in result.findings if f.rule_id == "HE-XS-001"]
     assert any(all(url in evidence for url in pair) for evidence in collisions)
+
+
+def test_many_can_delay_each_request_as_if_the_servers_were_farther() -> None:
+    with pytest.raises(ValueError, match="delay"), Lab.many(1, delay=-1):
+        pass
+    with Lab.many(1, delay=0.2) as far:
+        url = far.network[0].url or ""
+        started = time.monotonic()
+        assert {t.name for t in list_tools(url)} == {"get_forecast", "get_alerts"}
+        # server/discover and tools/list: each request waited
+        assert time.monotonic() - started >= 0.4

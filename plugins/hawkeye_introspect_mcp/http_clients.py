@@ -138,13 +138,11 @@ class _MeteredTransport(httpx2.AsyncBaseTransport):
         # An event stream is one answer per event (capped by the SDK per event); its
         # whole length is bounded by the session's budget and the deadline.
         cap = limits.max_session_bytes if streaming else limits.max_message_bytes
+        # The body is not read yet: swapping its stream caps it (as the client's own
+        # BoundAsyncStream does), without building a second Response.
         stream = cast(httpx2.AsyncByteStream, response.stream)
-        return httpx2.Response(
-            status_code=response.status_code,
-            headers=response.headers,
-            stream=_CappedStream(stream, self._meter, cap),
-            extensions=response.extensions,
-        )
+        response.stream = _CappedStream(stream, self._meter, cap)
+        return response
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -45,6 +45,7 @@ from hawkeye_introspect_mcp.http_clients import (
     streamable_transport,
 )
 from hawkeye_introspect_mcp.limits import PLUGIN_NAME, IntrospectionError, Limits
+from hawkeye_introspect_mcp.load import LoopLoad
 from hawkeye_introspect_mcp.session import SessionState, inventory_session
 from hawkeye_introspect_mcp.stdio import StdioProcess, is_redacted, scrubbed_env, stdio_transport
 
@@ -75,6 +76,7 @@ class McpIntrospector:
 
     def __init__(self) -> None:
         self.clients = HttpClients()
+        self.load = LoopLoad()
         _quiet_sdk_logs()
 
     def record(self) -> Introspector:
@@ -143,6 +145,9 @@ class McpIntrospector:
         )
         open_transport = sse_transport if ref.transport == "sse" else streamable_transport
         async with self.clients.lend(key, limits) as lent:
+            # Lists read at once take a connection each: worth it only while the loop
+            # has CPU to spare (see hawkeye_introspect_mcp.load).
+            state.parallel_lists = not self.load.busy()
             try:
                 inventory = await inventory_session(open_transport(url, lent, limits), state)
             except IntrospectionError as exc:

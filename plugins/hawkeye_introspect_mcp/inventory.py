@@ -60,6 +60,12 @@ class Clipper:
         budget[0] -= 1
         if budget[0] < 0:
             return f"{TRUNCATED}: more than {MAX_NODES} JSON values]"
+        # Most nodes are plain scalars: exact type checks spare them the ABC checks below.
+        kind = type(value)
+        if kind is str:
+            return self.text(value)
+        if value is None or kind is bool or kind is int or kind is float:
+            return value
         if isinstance(value, Mapping | list | tuple) and depth >= self.limits.max_depth:
             return f"{TRUNCATED}: nested deeper than {self.limits.max_depth} levels]"
         if isinstance(value, Mapping):

@@ -10,7 +10,9 @@ requests would wait for their timeout and the reason would be lost.
 
 Each list (tools, resources, resource templates, prompts) is read page by page
 through ``nextCursor`` when the server declares the capability; a failing list
-is noted and the others are still read.
+is noted and the others are still read. The lists are read at once or one after
+the other as ``SessionState.parallel_lists`` says (the introspector chooses by
+the load of its event loop: see :mod:`hawkeye_introspect_mcp.load`).
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ class SessionState:
         self.notes: list[str] = []  # per-list problems; they go to the inventory's errors
         self.messages = 0
         self.sent_ids: set[str] = set()
+        # Read the lists at once (a connection each over HTTP) or one after the other.
+        self.parallel_lists = True
         self.found: dict[str, list[Any]] = {
             "tools": [],
             "resources": [],
@@ -281,14 +285,18 @@ async def inventory_session(transport: Transport, state: SessionState) -> Server
             _read_header(client, state)
             capabilities = client.server_capabilities
             lists = [x for x in _LISTS if getattr(capabilities, x.capability, None) is not None]
-            # The lists are independent requests of one session: read them at once
-            # (each still page by page), saving a round trip per list; the first
-            # protocol violation cancels the others.
-            await gather_with_concurrency(
-                (_read_list(client, state, listing) for listing in lists),
-                max(1, len(lists)),
-                return_exceptions=False,
-            )
+            if state.parallel_lists:
+                # The lists are independent requests of one session: read them at once
+                # (each still page by page), saving a round trip per list; the first
+                # protocol violation cancels the others.
+                await gather_with_concurrency(
+                    (_read_list(client, state, listing) for listing in lists),
+                    max(1, len(lists)),
+                    return_exceptions=False,
+                )
+            else:
+                for listing in lists:
+                    await _read_list(client, state, listing)
             inventory = state.inventory()
     except Exception as exc:
         if state.violation:

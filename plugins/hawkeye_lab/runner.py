@@ -14,6 +14,7 @@ stdio servers are not started here: they are config entries (see
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import ipaddress
@@ -50,6 +51,7 @@ DEFAULT_PORT_BASE = 8101
 CONFIG_MARKER = "hawkeyeLab"
 _START_SECONDS = 10.0
 _STOP_SECONDS = 10.0
+_MAX_DELAY = 5.0
 
 
 class LabError(Exception):
@@ -133,6 +135,19 @@ def _bind(host: str, port: int, key: str) -> socket.socket:
     return sock
 
 
+class _Delayed:
+    """An ASGI app that waits ``delay`` seconds before each HTTP request (lifespan as is)."""
+
+    def __init__(self, app: Any, delay: float) -> None:
+        self.app = app
+        self.delay = delay
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") == "http":
+            await asyncio.sleep(self.delay)
+        await self.app(scope, receive, send)
+
+
 def _uvicorn(app: Any) -> Any:
     import uvicorn
 
@@ -166,21 +181,26 @@ class Lab:
         *,
         kinds: Sequence[str] = ("benign", "poisoned-tools"),
         host: str = DEFAULT_HOST,
+        delay: float = 0.0,
     ) -> Iterator[Lab]:
         """Run ``count`` network servers on random ports, cycling through ``kinds``.
 
         For benchmarks and load tests: by default half are the benign ``weather``
         server and half the poisoned ``quick-math``. Keys are ``benign-1``,
         ``poisoned-tools-2``, ...; servers of one kind share their MCP name.
+        ``delay`` seconds are waited before each HTTP request is handled, as if
+        the servers were that much further away (loopback has no ``tc netem`` here).
         """
         if count < 1:
             raise ValueError(f"count must be at least 1, not {count}")
+        if not 0.0 <= delay <= _MAX_DELAY:
+            raise ValueError(f"delay must be from 0 to {_MAX_DELAY:g} seconds, not {delay!r}")
         chosen = [spec(kind) for kind in kinds]
         if not chosen or any(s.build is None for s in chosen):
             raise ValueError("kinds must name network servers of the lab")
         specs = [chosen[i % len(chosen)] for i in range(count)]
         keys = [f"{s.key}-{i + 1}" for i, s in enumerate(specs)]
-        lab = _start(specs, keys, port_base=None, host=host)
+        lab = _start(specs, keys, port_base=None, host=host, delay=delay)
         with lab:
             yield lab
 
@@ -322,7 +342,12 @@ def _server(item: ServerSpec, key: str, host: str, port: int | None) -> LabServe
 
 
 def _start(
-    specs: Sequence[ServerSpec], keys: Sequence[str], *, port_base: int | None, host: str
+    specs: Sequence[ServerSpec],
+    keys: Sequence[str],
+    *,
+    port_base: int | None,
+    host: str,
+    delay: float = 0.0,
 ) -> Lab:
     _check_loopback(host)
     network = [(s, k) for s, k in zip(specs, keys, strict=True) if s.transport != STDIO]
@@ -335,7 +360,8 @@ def _start(
         for (item, key), sock in zip(network, sockets, strict=True):
             port = sock.getsockname()[1]
             assert item.build is not None
-            server = _uvicorn(item.build(host, port))
+            app = item.build(host, port)
+            server = _uvicorn(_Delayed(app, delay) if delay else app)
             thread = threading.Thread(
                 target=server.run,
                 kwargs={"sockets": [sock]},
