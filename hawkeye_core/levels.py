@@ -83,7 +83,7 @@ _THREAD_PREFIX = {
 DEFAULT_LEVEL_SIZES: Mapping[Level, int] = {
     Level.SCAN: 50,
     Level.BATCH: 10,
-    Level.INTROSPECT: 5,
+    Level.INTROSPECT: 20,
     Level.ANALYSE: 3,
     Level.MONITOR: 1,
 }

@@ -16,7 +16,9 @@ abandons what is in flight and returns what was found.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import itertools
 import logging
 import math
@@ -74,6 +76,23 @@ class _Call:
     deadline: float
     produced: int = 0
     finished: bool = False
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Collect young objects every 10,000 allocations, not 700, while a run goes on.
+
+    A run allocates records, messages and futures by the thousand and keeps
+    few cycles; at the default threshold the young generation is collected
+    every few hundred allocations (about 0.3 ms per introspected server, and
+    2-3 ms when a full collection lands). The old thresholds come back after.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], 10_000), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def _tenth(rate: float | None) -> int | None:
@@ -199,7 +218,7 @@ class Run:
         self._started = time.time()
         result: ScanResult | None = None
         try:
-            with stop_signals(self.cancel, self.cancelled.is_set):
+            with stop_signals(self.cancel, self.cancelled.is_set), _fewer_collections():
                 self.monitor.start()
                 self._call_hook("hawkeye_before_run", run=self)
                 self._loop()
