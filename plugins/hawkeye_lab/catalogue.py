@@ -115,8 +115,8 @@ CATALOGUE: tuple[ServerSpec, ...] = (
         name="devops-shell",
         transport=STREAMABLE,
         offset=4,
-        summary="run_shell with no auth (in the wild: on 0.0.0.0)",
-        rules=("HE-CAP-001", "HE-CAP-004", "HE-ANN-001"),
+        summary="run_shell with no auth and no Origin check (in the wild: on 0.0.0.0)",
+        rules=("HE-CAP-001", "HE-CAP-004", "HE-ANN-001", "HE-NET-005"),
         build=no_auth_exec,
     ),
     ServerSpec(
