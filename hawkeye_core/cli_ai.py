@@ -23,6 +23,7 @@ __all__ = [
     "ai_overrides",
     "check_ai_model",
     "check_ai_plugin",
+    "load_model",
 ]
 
 #: The plugin that asks the model; it ships with HawkEye and needs the ``ai`` extra.
@@ -60,6 +61,28 @@ def ai_overrides(
     return {key: value for key, value in values.items() if value is not None}
 
 
+def load_model(name: str) -> Any:
+    """The llm model called ``name`` (an id or alias); ConfigError in one line if there is none.
+
+    ``llm`` is imported here, only when a model is named.
+    """
+    try:
+        import llm
+    except ImportError:
+        raise ConfigError(EXTRA_MISSING) from None
+    try:
+        return llm.get_model(name)
+    except llm.UnknownModelError:
+        raise ConfigError(
+            f"unknown --ai-model {name!r}: `llm models` lists the models llm knows; "
+            "others come with llm plugins (llm-anthropic, llm-ollama, ...)"
+        ) from None
+    except Exception as exc:  # an llm plugin that fails to load or register
+        raise ConfigError(
+            f"--ai-model {name!r}: llm could not list its models: {type(exc).__name__}: {exc}"
+        ) from None
+
+
 def check_ai_model(settings: Settings, *, caps_given: bool = False) -> None:
     """Make sure the model of ``settings.ai_model`` can be asked; raise ConfigError if not.
 
@@ -74,21 +97,9 @@ def check_ai_model(settings: Settings, *, caps_given: bool = False) -> None:
                 "(or ai_model in the settings)"
             )
         return
-    try:
-        import llm
-    except ImportError:
-        raise ConfigError(EXTRA_MISSING) from None
-    try:
-        model = llm.get_model(name)
-    except llm.UnknownModelError:
-        raise ConfigError(
-            f"unknown --ai-model {name!r}: `llm models` lists the models llm knows; "
-            "others come with llm plugins (llm-anthropic, llm-ollama, ...)"
-        ) from None
-    except Exception as exc:  # an llm plugin that fails to load or register
-        raise ConfigError(
-            f"--ai-model {name!r}: llm could not list its models: {type(exc).__name__}: {exc}"
-        ) from None
+    model = load_model(name)
+    import llm  # importable: load_model succeeded
+
     try:
         model.get_key()
     except llm.NeedsKeyException as exc:

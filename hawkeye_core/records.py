@@ -209,6 +209,17 @@ class ServerRef:
             return "stdio:" + " ".join(self.command)
         return f"{self.transport}:{self.url or self.name}"
 
+    @property
+    def label(self) -> str:
+        """How findings name the server (``Location.server``): config name, URL, else command."""
+        if self.name:
+            return self.name
+        if self.url:
+            return self.url
+        if self.command:
+            return " ".join(self.command)[:200]
+        return self.key
+
 
 @frozen(kw_only=True)
 class Tool:
@@ -289,6 +300,22 @@ class Location:
     resource: str | None = field(default=None, validator=_opt_str)
     file: str | None = field(default=None, validator=_opt_str)
     line: int | None = None
+
+    @classmethod
+    def of_item(cls, server: str, kind: str, name: str) -> Location:
+        """The location of item ``name`` of ``kind`` on ``server``.
+
+        ``kind`` is ``tool``, ``prompt``, ``resource``, ``resource_template``
+        (or ``template``); anything else (instructions, server info) is the
+        server itself.
+        """
+        if kind == "tool":
+            return cls(server=server, tool=name)
+        if kind == "prompt":
+            return cls(server=server, prompt=name)
+        if kind in ("resource", "resource_template", "template"):
+            return cls(server=server, resource=name)
+        return cls(server=server)
 
 
 @frozen(kw_only=True)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from attrs import define
 
 from hawkeye_analyse_llm.answer import AnswerError, Judgement, parse_answer
-from hawkeye_analyse_llm.model import Reply, ask, estimate_tokens, load_model, model_origin
+from hawkeye_analyse_llm.model import Reply, ask, estimate_tokens, model_origin
 from hawkeye_analyse_llm.render import (
     MAX_REQUEST_CHARS,
     MAX_REQUESTS,
@@ -44,9 +44,9 @@ from hawkeye_core import (
     Location,
     RateLimiter,
     ServerInventory,
-    ServerRef,
     Settings,
 )
+from hawkeye_core.cli_ai import load_model
 
 if TYPE_CHECKING:
     import llm
@@ -69,27 +69,6 @@ class ModelFailed(RuntimeError):
 
 class AnswerUnusable(RuntimeError):
     """The model answered, but part of the server could not be judged from its answer."""
-
-
-def server_label(ref: ServerRef) -> str:
-    """How findings name a server, as the rules name it: config name, URL, else command."""
-    if ref.name:
-        return ref.name
-    if ref.url:
-        return ref.url
-    if ref.command:
-        return " ".join(ref.command)[:200]
-    return ref.key
-
-
-def _location(server: str, kind: str, name: str) -> Location:
-    if kind == "tool":
-        return Location(server=server, tool=name)
-    if kind == "prompt":
-        return Location(server=server, prompt=name)
-    if kind in ("resource", "template"):
-        return Location(server=server, resource=name)
-    return Location(server=server)
 
 
 @define
@@ -147,7 +126,7 @@ class Judge:
             return
         model = self.model()
         breaker = ctx.breakers.get(f"{ctx.plugin}:model:{model.model_id}")
-        server = server_label(inventory.ref)
+        server = inventory.ref.label
         problems: list[str] = []
         for number, batch in enumerate(plan.batches, 1):
             if ctx.stopped:
@@ -320,7 +299,7 @@ class Judge:
             confidence=judgement.confidence,
             title=title,
             evidence=judgement.evidence,
-            location=_location(server, judgement.item.kind, judgement.item.original),
+            location=Location.of_item(server, judgement.item.kind, judgement.item.original),
             remediation=category.remediation,
             cwe=category.cwe,
             owasp_mcp=category.owasp_mcp,

@@ -15,30 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from hawkeye_core import ConfigError
-
 if TYPE_CHECKING:
     import llm
 
-__all__ = ["EXTRA_MISSING", "Reply", "ask", "estimate_tokens", "load_model", "model_origin"]
+__all__ = ["Reply", "ask", "estimate_tokens", "model_origin"]
 
-EXTRA_MISSING = "--ai-model needs the ai extra: pip install 'hawkeye[ai]'"
 _OPENAI_DEFAULT = "https://api.openai.com/v1"
-
-
-def load_model(name: str) -> llm.Model:
-    """The llm model called ``name`` (an id or alias); ConfigError in one line if there is none."""
-    try:
-        import llm
-    except ImportError:
-        raise ConfigError(EXTRA_MISSING) from None
-    try:
-        model = llm.get_model(name)
-    except llm.UnknownModelError:
-        raise ConfigError(
-            f"unknown --ai-model {name!r}: `llm models` lists the models llm knows"
-        ) from None
-    return model
 
 
 def model_origin(model: llm.Model) -> str:

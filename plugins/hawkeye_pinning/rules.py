@@ -28,16 +28,6 @@ _NOUN = {
 }
 
 
-def _location(server: str, kind: str, name: str) -> Location:
-    if kind == "tool":
-        return Location(server=server, tool=name)
-    if kind == "prompt":
-        return Location(server=server, prompt=name)
-    if kind in ("resource", "resource_template"):
-        return Location(server=server, resource=name)
-    return Location(server=server)
-
-
 def _approve_hint(server: str, label: str, from_lock: bool) -> str:
     if from_lock:
         return "update the lockfile (`hawkeye pins export FILE`) once it is trusted"
@@ -95,14 +85,14 @@ def rug_pull_findings(
             Severity.INFO,
             f"{pin.kind.replace('_', ' ')} removed since it was approved",
             f"{pin.label} (signature {pin.approved_signature[:12]}) is no longer listed",
-            _location(server, pin.kind, pin.item),
+            Location.of_item(server, pin.kind, pin.item),
             "nothing to fix unless the removal is unexpected; "
             + _approve_hint(server, pin.label, from_lock),
         )
 
 
 def _item_findings(server: str, item: Item, pin: Pin | None, from_lock: bool) -> Iterator[Finding]:
-    where = _location(server, item.kind, item.name)
+    where = Location.of_item(server, item.kind, item.name)
     hint = _approve_hint(server, item.label, from_lock)
     if pin is None or pin.approved_signature is None:
         shown = readable_diff(None, item.definition, labels=("(none)", "current"))
