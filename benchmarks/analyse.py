@@ -28,8 +28,13 @@ Sections:
    0/7), and then drove a fourth pass (negations, quoted examples, foreign
    languages, fake consent, schema values and output schemas, rules about
    other servers' tools, capability fixes), so it is development data now
-   too. A newer batch being written blind is measured the same way; ``--skip
-   NAME`` leaves a batch out (so that tuning never sees it).
+   too. Batch 5 was blind, measured once (all families P 0.927 / R 0.585;
+   poisoning recall 0.533, shadowing 0.200), and then drove a fifth pass
+   (encoded orders decoded, data routed into a quoted parameter in any
+   language, credential stores and secret commands, fake notices, steering
+   away from other servers' tools, capability fixes), so it is development
+   data now as well. A newer batch being written blind is measured the same
+   way; ``--skip NAME`` leaves a batch out (so that tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
    against the scenario's expectations.

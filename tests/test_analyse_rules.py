@@ -697,6 +697,7 @@ def test_corpus_labels_name_real_items() -> None:
         CORPUS / "holdout2",
         CORPUS / "holdout3",
         CORPUS / "holdout4",
+        CORPUS / "holdout5",
     ):
         labels = json.loads((root / "labels.json").read_text("utf-8"))["labels"]
         families = {rule.family for rule in RULES.values()}

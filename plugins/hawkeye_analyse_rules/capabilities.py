@@ -17,291 +17,56 @@ from collections.abc import Iterator, Mapping
 
 from attrs import frozen
 
+from hawkeye_analyse_rules.capability_words import (
+    ANY_COMMAND,
+    BROWSER,
+    CRED_DESC,
+    CRED_WORDS,
+    DESTROY_DESC,
+    DESTROY_WORDS,
+    EXEC_DESC,
+    EXEC_QUALIFIED,
+    EXEC_WORDS,
+    FETCH_DESC,
+    FILE_PARAMS,
+    FILE_WORDS,
+    HOST_EXEC,
+    INSERT_DESC,
+    LEAD_VERB,
+    LOCAL,
+    LOCAL_PATH_DELETED,
+    MASKED,
+    MODIFY_WORDS,
+    NAVIGATE,
+    NEGATION,
+    OUTPUT_PARAMS,
+    OWN_STORE,
+    QUERY_WORDS,
+    REMOTE,
+    REMOTE_PARAMS,
+    RUN_OBJECTS,
+    SECRET_PARAM,
+    SEND_DESC,
+    SEND_WORDS,
+    SENTENCE,
+    SHELL_PARAM,
+    TOOL_NAME,
+    UPLOAD,
+    URL_OF,
+    URL_PARAMS,
+    VAULT_READS,
+    WEB_DESC,
+    WRITE_DESC,
+    WRITE_DOTFILE,
+    WRITE_TO_PATH,
+    WRITE_VERBS,
+)
 from hawkeye_analyse_rules.rules import make_finding
 from hawkeye_analyse_rules.surface import server_label, tool_params
 from hawkeye_analyse_rules.text import name_tokens, reveal
 from hawkeye_core import Finding, Location, ServerInventory, Tool
 
 __all__ = ["Capabilities", "capability_findings", "classify", "first_sentence"]
-
-_SENTENCE = re.compile(r"^\s*(.+?)(?:\.(?=\s|$|[^\w.])|\n\s*\n|$)", re.S)
-_REMOTE = re.compile(
-    r"\b(?:github|gitlab|bitbucket|repository|repositories|repo|bucket|s3|google drive|drive"
-    r"|dropbox|notion|confluence|sharepoint|onedrive|box\.com|database|table)\b"
-)
-#: Parameters that place a tool's files in a remote store (a repository, a bucket, a drive).
-_REMOTE_PARAMS = frozenset(
-    {
-        "repo",
-        "repository",
-        "repo_name",
-        "repository_name",
-        "repo_full_name",
-        "bucket",
-        "bucket_name",
-        "drive_id",
-        "site_id",
-        "container_name",
-    }
-)
-#: Words that put a tool or a parameter on this host's own disk.
-_LOCAL = re.compile(
-    r"\b(?:local|locally|disk|filesystem|file\s+system|host|machine|director(?:y|ies)|folders?"
-    r"|path\s+to|absolute\s+path)\b"
-)
-_BROWSER = re.compile(r"\b(?:browser|web ?page|page|console|dom|element)\b")
-_HOST_EXEC = re.compile(r"\b(?:shell|terminal|system|bash|zsh|powershell|cmd|os|host|machine)\b")
-
-_EXEC_WORDS = frozenset(
-    {
-        "exec",
-        "execute",
-        "shell",
-        "bash",
-        "zsh",
-        "powershell",
-        "pwsh",
-        "cmd",
-        "command",
-        "commands",
-        "terminal",
-        "subprocess",
-        "spawn",
-        "repl",
-        "sh",
-    }
-)
-_RUN_OBJECTS = frozenset(
-    {
-        "test",
-        "tests",
-        "build",
-        "command",
-        "script",
-        "code",
-        "shell",
-        "python",
-        "js",
-        "javascript",
-        "node",
-        "bash",
-        "program",
-        "binary",
-        "process",
-    }
-)
-_EXEC_DESC = (
-    re.compile(
-        r"\b(?:execute|executes|executing|run|runs|running|start|starts|spawn|spawns)\s+"
-        r"(?:a\s+|an\s+|the\s+|arbitrary\s+|any\s+|one\s+or\s+more\s+)?(?:new\s+)?"
-        r"(?:shell|terminal|system|bash|powershell|os|cli|command[- ]line)\s+"
-        r"(?:commands?|process(?:es)?|scripts?)\b"
-    ),
-    re.compile(
-        r"\b(?:execute|executes|run|runs|evaluate|evaluates)\s+(?:arbitrary\s+|any\s+|the\s+given\s+"
-        r"|provided\s+|a\s+)?(?:python|javascript|js|node(?:\.js)?|ruby|bash|shell|perl|php)?\s*"
-        r"(?:code|scripts?|snippets?)\b"
-    ),
-    re.compile(
-        r"\b(?:execute|executes|run|runs)\s+(?:a\s+|an\s+|the\s+|any\s+|arbitrary\s+)?"
-        r"(?!sql\b|database\b|graphql\b|redis\b|query\b)(?:[\w.-]+\s+)?commands?\b"
-    ),
-    re.compile(
-        r"\bruns?\s+(?:the\s+)?(?:project'?s?\s+)?(?:test\s+suite|tests|unit\s+tests|build|scripts?"
-        r"|python\s+scripts?|shell\s+scripts?|npm\s+scripts?|makefile\s+targets?)\b"
-    ),
-    re.compile(
-        r"\b(?:execute|executes|run|runs)\s+(?:it|them|the\s+script|scripts?)\s+(?:with|in|using"
-        r"|via)\s+(?:bash|sh|zsh|shell|powershell|python|node)\b"
-    ),
-)
-#: A parameter whose value reaches a shell: "passed to /bin/sh -c", "shell syntax works".
-_SHELL_PARAM = re.compile(
-    r"(?:/bin/(?:ba|z|da)?sh\b|\b(?:ba)?sh\s+-c\b|\bcmd(?:\.exe)?\s+/c\b|\bshell\s+syntax"
-    r"|\bos\.system\b|\bsubprocess\b|\bpopen\b|\bchild_process\b)"
-)
-#: Query languages: running them is database access, not host execution (the corpus convention).
-_QUERY_WORDS = frozenset({"sql", "query", "queries", "cypher", "graphql", "sparql"})
-#: Parameters naming a local file the tool writes.
-_OUTPUT_PARAMS = frozenset(
-    {
-        "output_path",
-        "out_path",
-        "output_file",
-        "outfile",
-        "save_path",
-        "dest_path",
-        "destination_path",
-    }
-)
-_FILE_PARAMS = frozenset({"filepath", "file_path", "filename", "file"})
-_INSERT_DESC = re.compile(
-    r"^(?:insert|inserts|append|appends|prepend|prepends|patch|patches|write|writes)\b[^.\n]{0,30}?"
-    r"\b(?:content|text|notes?)\b"
-)
-_WRITE_VERBS = frozenset(
-    {
-        "write",
-        "writes",
-        "edit",
-        "edits",
-        "create",
-        "creates",
-        "delete",
-        "deletes",
-        "remove",
-        "removes",
-        "move",
-        "moves",
-        "rename",
-        "renames",
-        "append",
-        "appends",
-        "mkdir",
-        "rm",
-        "unlink",
-        "rmdir",
-        "touch",
-        "overwrite",
-        "save",
-        "copy",
-        "patch",
-        "modify",
-    }
-)
-_FILE_WORDS = frozenset({"file", "files", "dir", "directory", "directories", "folder", "folders"})
-_WRITE_DESC = re.compile(
-    r"\b(?:write|writes|overwrite|overwrites|create|creates|delete|deletes|remove|removes|modify"
-    r"|modifies|edit|edits|move|moves|rename|renames|append|appends|save|saves|copy|copies)\b"
-    r"[^.\n]{0,30}?\b(?:files?|director(?:y|ies)|folders?)\b"
-)
-_URL_PARAMS = frozenset(
-    {
-        "url",
-        "uri",
-        "href",
-        "link",
-        "endpoint",
-        "webhook",
-        "webhook_url",
-        "target_url",
-        "callback_url",
-        "urls",
-    }
-)
-_FETCH_DESC = re.compile(
-    r"\b(?:fetch|fetches|download|downloads|retrieve|retrieves|read|reads|get|gets|open|opens"
-    r"|navigate|navigates|load|loads|request|requests|call|calls|browse|browses|visit|visits"
-    r"|scrape|scrapes|crawl|crawls)\b[^.\n]{0,40}?\b(?:urls?|uris?|web\s?pages?|websites?|links?"
-    r"|http\s+requests?)\b"
-)
-#: "gets the API URL for a project": the URL is what is returned, not where the tool goes.
-_URL_OF = re.compile(
-    r"(?:get|gets|retrieve|retrieves|return|returns)\s+(?:the\s+|a\s+)?(?:[\w-]+\s+)?urls?\s+(?:for|of)\b"
-)
-_NAVIGATE = re.compile(r"\b(?:navigate|fetch|request|open|visit|download|load|post|send|call)\b")
-_SEND_DESC = re.compile(
-    r"(?:\b(?:send|sends|post|posts|forward|forwards|publish|publishes|tweet|tweets)\b|^(?:reply"
-    r"|replies)\b)[^.\n]{0,30}?\b(?:e-?mails?|mails?|messages?|sms|texts?|tweets?|notifications?"
-    r"|webhooks?|replies|reply|dms?|channels?|chat\s+rooms?)\b"
-)
-_UPLOAD = re.compile(r"\bupload(?:s|ing)?\b")
-_SEND_WORDS = frozenset({"send", "sms", "tweet", "webhook", "upload", "notify", "publish"})
-_CRED_DESC = re.compile(
-    r"\b(?:read|reads|print|prints|return|returns|list|lists|get|gets|dump|dumps|retrieve"
-    r"|retrieves|export|exports|show|shows|reveal|reveals|fetch|fetches)\b[^.\n]{0,40}?\b"
-    r"(?:environment\s+variables|env\s+vars|api\s+keys?|access\s+tokens?|passwords?"
-    r"|credentials|secrets?|private\s+keys?|ssh\s+keys?|keychain|\.env\b|cookies)"
-)
-_CRED_WORDS = frozenset(
-    {
-        "password",
-        "passwords",
-        "secret",
-        "secrets",
-        "credential",
-        "credentials",
-        "keychain",
-        "apikey",
-    }
-)
-_VAULT_READS = frozenset({"get", "read", "login", "logins", "secret", "secrets", "unseal", "token"})
-_SECRET_PARAM = re.compile(
-    r"(?:^|_)(?:password|passwd|pwd|passphrase|secret|client_?secret|secret_?key|api_?key"
-    r"|access_?token|auth_?token|api_?token|bearer_?token|private_?key|credentials?)$"
-)
-_MODIFY_WORDS = frozenset(
-    {
-        "delete",
-        "remove",
-        "rm",
-        "del",
-        "drop",
-        "destroy",
-        "purge",
-        "truncate",
-        "wipe",
-        "erase",
-        "kill",
-        "terminate",
-        "write",
-        "overwrite",
-        "update",
-        "create",
-        "insert",
-        "set",
-        "put",
-        "patch",
-        "post",
-        "send",
-        "push",
-        "merge",
-        "commit",
-        "rename",
-        "exec",
-        "execute",
-        "run",
-        "install",
-        "uninstall",
-        "deploy",
-        "upload",
-        "edit",
-        "append",
-        "reset",
-        "revoke",
-        "grant",
-        "transfer",
-        "pay",
-        "publish",
-    }
-)
-_DESTROY_WORDS = frozenset(
-    {
-        "delete",
-        "remove",
-        "rm",
-        "del",
-        "drop",
-        "destroy",
-        "purge",
-        "truncate",
-        "wipe",
-        "erase",
-        "kill",
-        "terminate",
-        "overwrite",
-        "format",
-        "shred",
-        "revoke",
-    }
-)
-_DESTROY_DESC = re.compile(
-    r"\b(?:empt(?:y|ies|ying)\s+(?:the\s+)?(?:trash|bin|recycle\s+bin|mailbox|folder)"
-    r"|permanently\s+(?:delete|deletes|remove|removes|erase|erases)|deletes|purges|wipes|erases)\b"
-)
-_NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b")
-_LEAD_VERB = re.compile(r"^\s*(?:this\s+tool\s+)?([a-z]+?)(?:s|es)?\b")
-_TOOL_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 
 
 @frozen
@@ -316,7 +81,7 @@ class Capabilities:
 
 def first_sentence(description: str) -> str:
     """The first sentence of a description, in lower case."""
-    match = _SENTENCE.match(description)
+    match = SENTENCE.match(description)
     return (match.group(1) if match else description)[:400].lower()
 
 
@@ -326,47 +91,67 @@ def classify(tool: Tool) -> Capabilities:
     word_set = set(words)
     lead = first_sentence(tool.description)
     params = {p.lower() for p in tool_params(tool)}
-    browser = bool(_BROWSER.search(lead)) and not _HOST_EXEC.search(lead)
+    browser = bool(BROWSER.search(lead)) and not HOST_EXEC.search(lead)
     runs = any(
-        w == "run" and i + 1 < len(words) and words[i + 1] in _RUN_OBJECTS
+        w == "run" and i + 1 < len(words) and words[i + 1] in RUN_OBJECTS
         for i, w in enumerate(words)
     )
     starts_process = "start" in word_set and "process" in word_set
-    query = bool(word_set & _QUERY_WORDS) and not _HOST_EXEC.search(lead)
+    query = bool(word_set & QUERY_WORDS) and not HOST_EXEC.search(lead)
+    exec_words = {
+        w for i, w in enumerate(words) if i + 1 >= len(words) or words[i + 1] not in EXEC_QUALIFIED
+    }
     exec_ = not browser and (
-        (bool(word_set & _EXEC_WORDS) and not query)
-        or _param_text_matches(tool, _SHELL_PARAM)
+        (bool(exec_words & EXEC_WORDS) and not query)
+        or bool(ANY_COMMAND.search(lead))
+        or _param_text_matches(tool, SHELL_PARAM)
         or runs
         or starts_process
-        or any(p.search(lead) for p in _EXEC_DESC)
+        or any(p.search(lead) for p in EXEC_DESC)
     )
-    remote = bool(_REMOTE.search(lead)) or (
-        bool(params & _REMOTE_PARAMS) and not _LOCAL.search(lead) and _remote_params(tool)
+    remote = bool(REMOTE.search(lead)) or (
+        bool(params & REMOTE_PARAMS) and not LOCAL.search(lead) and _remote_params(tool)
     )
     file_write = not remote and (
-        (bool(word_set & _WRITE_VERBS) and bool(word_set & _FILE_WORDS))
-        or bool(_WRITE_DESC.search(lead))
-        or bool(params & _OUTPUT_PARAMS)
-        or (bool(params & _FILE_PARAMS) and bool(_INSERT_DESC.search(lead)))
+        (bool(word_set & WRITE_VERBS) and bool(word_set & FILE_WORDS))
+        or bool(WRITE_DESC.search(lead))
+        or bool(WRITE_TO_PATH.search(lead))
+        or bool(WRITE_DOTFILE.search(lead))
+        or _deletes_local_path(tool.description.lower())
+        or bool(params & OUTPUT_PARAMS)
+        or (bool(params & FILE_PARAMS) and bool(INSERT_DESC.search(lead)))
     )
-    url_param = bool(params & _URL_PARAMS)
-    fetch = _FETCH_DESC.search(lead)
+    url_param = bool(params & URL_PARAMS)
+    own_store = not url_param and bool(OWN_STORE.search(lead))
+    fetch = FETCH_DESC.search(lead)
     egress = (
-        (fetch is not None and (url_param or not _URL_OF.match(lead, fetch.start())))
-        or (url_param and (bool(_NAVIGATE.search(lead)) or _url_param_navigates(tool)))
-        or bool(_SEND_DESC.search(lead))
-        or bool(_UPLOAD.search(lead))
-        or bool(word_set & _SEND_WORDS)
+        (fetch is not None and (url_param or not URL_OF.match(lead, fetch.start())))
+        or (url_param and (bool(NAVIGATE.search(lead)) or _url_param_navigates(tool)))
+        or (url_param and bool(WEB_DESC.search(lead)))
+        or bool(SEND_DESC.search(lead))
+        or (bool(UPLOAD.search(lead)) and not own_store)
+        or bool(word_set & (SEND_WORDS - {"upload"} if own_store else SEND_WORDS))
     )
     credentials = (
-        bool(_CRED_DESC.search(lead))
-        or bool(word_set & _CRED_WORDS)
+        bool(CRED_DESC.search(lead))
+        or bool(word_set & CRED_WORDS)
         or ("env" in word_set and bool(word_set & {"print", "get", "list", "read", "dump", "show"}))
-        or any(_SECRET_PARAM.search(p) for p in params)
+        or any(SECRET_PARAM.search(p) for p in params)
         # a vault may hold notes (Obsidian) or only titles: reading a login or secret from it counts
-        or ("vault" in word_set and bool(word_set & _VAULT_READS))
-    )
+        or ("vault" in word_set and bool(word_set & VAULT_READS))
+    ) and not MASKED.search(tool.description.lower())
     return Capabilities(exec=exec_, file_write=file_write, egress=egress, credentials=credentials)
+
+
+def _deletes_local_path(description: str) -> bool:
+    """True when any sentence says a local path is deleted or overwritten, and not in the negative.
+
+    A later sentence may say it ("its build output in ./dist is deleted first").
+    """
+    if "./" not in description and "~/" not in description and "/tmp/" not in description:
+        return False
+    match = LOCAL_PATH_DELETED.search(description)
+    return match is not None and not NEGATION.search(match.group(0))
 
 
 def _remote_params(tool: Tool) -> bool:
@@ -380,10 +165,10 @@ def _remote_params(tool: Tool) -> bool:
     if not isinstance(properties, Mapping):
         return False
     for name, schema in properties.items():
-        if str(name).lower() not in _REMOTE_PARAMS or not isinstance(schema, Mapping):
+        if str(name).lower() not in REMOTE_PARAMS or not isinstance(schema, Mapping):
             continue
         description = schema.get("description")
-        if isinstance(description, str) and _LOCAL.search(description.lower()):
+        if isinstance(description, str) and LOCAL.search(description.lower()):
             return False
     return True
 
@@ -406,15 +191,15 @@ def _url_param_navigates(tool: Tool) -> bool:
     if not isinstance(properties, Mapping):
         return False
     for name, schema in properties.items():
-        if str(name).lower() in _URL_PARAMS and isinstance(schema, Mapping):
+        if str(name).lower() in URL_PARAMS and isinstance(schema, Mapping):
             description = schema.get("description")
-            if isinstance(description, str) and _NAVIGATE.search(description.lower()):
+            if isinstance(description, str) and NAVIGATE.search(description.lower()):
                 return True
     return False
 
 
 def _lead_verb(tool: Tool) -> str:
-    match = _LEAD_VERB.match(tool.description.lower())
+    match = LEAD_VERB.match(tool.description.lower())
     return match.group(1) if match else ""
 
 
@@ -422,7 +207,7 @@ def _annotation_findings(tool: Tool, where: Location, caps: Capabilities) -> Ite
     annotations = tool.annotations
     words = set(name_tokens(tool.name))
     verb = _lead_verb(tool)
-    modifying = (words | {verb}) & _MODIFY_WORDS
+    modifying = (words | {verb}) & MODIFY_WORDS
     if annotations.get("readOnlyHint") is True and (modifying or caps.exec or caps.file_write):
         why = ", ".join(sorted(modifying)) or ("executes commands" if caps.exec else "writes files")
         yield make_finding(
@@ -431,10 +216,10 @@ def _annotation_findings(tool: Tool, where: Location, caps: Capabilities) -> Ite
             location=where,
             confidence=0.85 if modifying & words else 0.7,
         )
-    destroying = (words | {verb}) & _DESTROY_WORDS
+    destroying = (words | {verb}) & DESTROY_WORDS
     if not destroying and annotations.get("destructiveHint") is False:
-        said = _DESTROY_DESC.search(tool.description.lower())
-        if said and not _NEGATION.search(
+        said = DESTROY_DESC.search(tool.description.lower())
+        if said and not NEGATION.search(
             tool.description.lower(), max(0, said.start() - 20), said.start()
         ):
             destroying = {said.group(0)}
@@ -481,7 +266,7 @@ def capability_findings(inventory: ServerInventory) -> Iterator[Finding]:
                     rule_id, evidence=_capability_evidence(tool), location=where, confidence=0.8
                 )
         yield from _annotation_findings(tool, where, caps)
-        if not _TOOL_NAME.fullmatch(tool.name):
+        if not TOOL_NAME.fullmatch(tool.name):
             yield make_finding(
                 "HE-NAME-001",
                 evidence=f"tool name {reveal(tool.name)[:160]!r} ({len(tool.name)} characters)",

@@ -2,10 +2,10 @@
 
 Unicode tag characters (decoded and shown), zero-width and bidi controls,
 terminal escapes, padding that pushes text out of view, look-alike letters in
-tool names and words, base64/hex blobs and HTML/Markdown comments that carry
-instructions. Encoded blobs and comments are judged by the same signals as
-descriptions: a comment or blob is reported when what it says is an order,
-not merely because it exists.
+tool names and words, base64/hex blobs, zero-width bit strings, reversed text
+and HTML/Markdown comments that carry instructions. Encoded payloads and
+comments are judged by the same signals as descriptions: one is reported when
+what it says is an order, not merely because it exists.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 
+from hawkeye_analyse_rules.payloads import hidden_payloads
 from hawkeye_analyse_rules.rules import make_finding
 from hawkeye_analyse_rules.signals import STRONG, find_signals, gate
 from hawkeye_analyse_rules.surface import Surface, location_of, server_label, surfaces
@@ -22,7 +23,6 @@ from hawkeye_analyse_rules.text import (
     PADDING,
     ZERO_WIDTH,
     comments,
-    decoded_blobs,
     excerpt,
     reveal,
     skeleton,
@@ -159,7 +159,7 @@ def _surface_findings(inventory: ServerInventory, surface: Surface) -> Iterator[
                 location=where,
                 confidence=0.9 if gate(found) else 0.75,
             )
-    for start, end, decoded in decoded_blobs(text):
+    for start, end, decoded, _ in hidden_payloads(text):
         found = find_signals(decoded, surface.params)
         if {s.category for s in found} & STRONG or len(found) >= 2:
             shown = reveal(decoded)[:160]

@@ -2,18 +2,29 @@
 
 Patterns match :class:`~hawkeye_analyse_rules.text.Clean` text (lower case,
 hidden characters removed, look-alikes folded), so they are written in lower
-case and never need to allow for invisible characters. ``NEEDS`` lists, for
-some categories, substrings one of which every match contains: a cheap test
-that skips the regex on most text.
+case and never need to allow for invisible characters. The wider wordings of
+later tuning passes live in :mod:`~hawkeye_analyse_rules.patterns_wide` and
+:mod:`~hawkeye_analyse_rules.patterns_more` and are merged in here;
+:mod:`~hawkeye_analyse_rules.needs` holds the substrings each category needs.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
-from hawkeye_analyse_rules.patterns_wide import EXTRA_NEEDS, EXTRA_PATTERNS, SENSITIVE_MORE
+from hawkeye_analyse_rules.needs import NEEDS
+from hawkeye_analyse_rules.patterns_more import MORE_PATTERNS, NON_ASCII_PATTERNS, SENSITIVE_STORES
+from hawkeye_analyse_rules.patterns_wide import EXTRA_PATTERNS, SENSITIVE_MORE
 
-__all__ = ["EXFIL_PARAM", "EXFIL_PARAM_SET", "NEEDS", "PARAM_HARVEST", "PATTERNS"]
+__all__ = [
+    "EXFIL_PARAM",
+    "EXFIL_PARAM_SET",
+    "NEEDS",
+    "NON_ASCII_PATTERNS",
+    "PARAM_HARVEST",
+    "PATTERNS",
+]
 
 
 def _c(pattern: str) -> re.Pattern[str]:
@@ -113,6 +124,7 @@ _SENSITIVE = (
     r"|\.gnupg\b|\.(?:bash|zsh)_history\b|\bkeychain\b|\blogin data\b|\bcookies\.sqlite\b"
     r"|\bwallet\.dat\b|\.config/gcloud\b|\bapplication_default_credentials\b|\.azure/"
     + SENSITIVE_MORE
+    + SENSITIVE_STORES
     + ")"
 )
 _SECRET_NOUN = (
@@ -125,7 +137,7 @@ _SECRET_NOUN = (
     r"[ _-]?tokens?|[a-z0-9]+_(?:api_key|apikey|token|secret|password|access_key|secret_key))\b"
 )
 _DATA_NOUN = (
-    r"(?:content|contents|data|output|text|results?|history|messages?|conversation|files?"
+    r"(?:content|contents|data|output|outputs|both|text|results?|history|messages?|conversation|files?"
     r"|keys?|credentials?|secrets?|tokens?|it|them|this|that|everything|value|values|details"
     r"|information|info|body|logs?|payload|prompts?|questions?|queries|lines|bytes|paths?)"
 )
@@ -416,209 +428,5 @@ PARAM_HARVEST = _c(
 )
 
 
-# Substrings one of which every match of the category contains: a cheap test before the regex
-# (a test in tests/test_analyse_rules_signals.py checks this on the corpus and on probes).
-NEEDS: dict[str, tuple[str, ...]] = {
-    category: (
-        ".ssh",
-        "id_",
-        ".aws",
-        ".env",
-        "mcp.json",
-        "claude",
-        ".cursor",
-        ".codeium",
-        ".windsurf",
-        ".npmrc",
-        ".pypirc",
-        ".netrc",
-        ".pgpass",
-        ".git-cred",
-        ".kube",
-        "kubeconfig",
-        "/etc/",
-        ".docker",
-        ".gnupg",
-        "_history",
-        "keychain",
-        "login data",
-        "cookies.sqlite",
-        "wallet.dat",
-        "gcloud",
-        "application_default",
-        ".azure",
-        ".config/",
-        ".ethereum",
-        ".bitcoin",
-        ".electrum",
-        "keystore",
-        "~/.",
-    )
-    for category in ("sensitive_read", "sensitive_mention")
-}
-NEEDS["secret_request"] = (
-    "key",
-    "token",
-    "passw",
-    "passphrase",
-    "credential",
-    "secret",
-    "seed",
-    "mnemonic",
-    "recovery",
-    "cookie",
-    "env",
-    "prompt",
-    "connection",
-    "database",
-)
-NEEDS["conversation"] = (
-    "conversation",
-    "chat",
-    "message",
-    "dialog",
-    "prompt",
-    "context",
-    "question",
-    "request",
-    "quer",
-)
-NEEDS["exfil_dest"] = ("http", "@", "+")
-NEEDS["override"] = (
-    "ignore",
-    "disregard",
-    "forget",
-    "overrid",
-    "bypass",
-    "new",
-    "instead",
-    "rather",
-    "stop",
-    "cease",
-    "quit",
-    "abandon",
-    "drop",
-    "aside",
-    "act",
-    "behave",
-    "pretend",
-    "now",
-    "instruction",
-    "mode",
-    "precedence",
-    "priority",
-)
-NEEDS["conceal"] = (
-    "not",
-    "n't",
-    "never",
-    "without",
-    "avoid",
-    "silently",
-    "secretly",
-    "covertly",
-    "quietly",
-    "discreetly",
-    "invisibl",
-    "mere",
-    "hid",
-    "conceal",
-    "keep",
-    "facing",
-    "transparent",
-    "upset",
-    "need",
-    "leave",
-    "omit",
-)
-NEEDS["cross_tool"] = (
-    "tool",
-    "server",
-    "mcp",
-    "present",
-    "invoked",
-    "called",
-    "used",
-    "run",
-    "executed",
-    "triggered",
-)
-NEEDS["coerce"] = (
-    "mandatory",
-    "required",
-    "otherwise",
-    "crash",
-    "lost",
-    "blocked",
-    "very",
-    "side",
-    "necessary",
-    "proxy",
-    "extremely",
-    "absolutely",
-    "critically",
-)
-NEEDS["exec_payload"] = ("curl", "wget", "iwr", "irm", "rm", "chmod")
-NEEDS["deceive"] = (
-    "tell",
-    "assure",
-    "inform",
-    "show",
-    "report",
-    "present",
-    "pass",
-    "claim",
-    "credit",
-    "pretend",
-    "lie",
-    "mislead",
-    "deceive",
-)
-NEEDS["persist"] = ("now", "henceforth", "rest", "future", "subsequent", "later", "else")
-
-for _category, _patterns in EXTRA_PATTERNS.items():
+for _category, _patterns in itertools.chain(EXTRA_PATTERNS.items(), MORE_PATTERNS.items()):
     PATTERNS[_category] = PATTERNS.get(_category, ()) + _patterns
-NEEDS.update(EXTRA_NEEDS)
-NEEDS["conceal"] += (
-    "repeat",
-    "bring",
-    "raise",
-    "surface",
-    "be ",
-    "displayed",
-    "shown",
-    "visible",
-    "list",
-    "include",
-    "collapsed",
-    "proceed",
-    "continue",
-    "ahead",
-    "asking",
-    "reply",
-    "menciones",
-    "digas",
-    "informes",
-    "muestres",
-    "nicht",
-    "pas",
-    "mencione",
-    "diga",
-    "conte",
-    "dire",
-    "menzionare",
-)
-NEEDS["cross_tool"] += (
-    "integration",
-    "connector",
-    "about to",
-    "intend",
-    "plan",
-    "want",
-    "werkzeug",
-    "herramienta",
-    "outil",
-    "ferramenta",
-    "strumento",
-)
-NEEDS["conversation"] += ("session",)

@@ -8,8 +8,10 @@ Each surface of a poisoned owner then gets one finding per specific rule its
 own signals support (secrets, concealment or deceit, exfiltration, override,
 shadowing),
 and the owner gets the generic HE-TP-001 when no HE-TP rule applies (so a
-poisoned tool always carries at least one HE-TP finding); the evidence is the
-exact span of the strongest signal.
+poisoned tool always carries at least one HE-TP finding), unless its signals
+only steer tool choice, which is shadowing alone; the evidence is the exact
+span of the strongest signal. Orders hidden in encodings count too, on the
+span of the encoding (:mod:`~hawkeye_analyse_rules.payloads`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
+from hawkeye_analyse_rules.payloads import payload_signals
 from hawkeye_analyse_rules.rules import make_finding
 from hawkeye_analyse_rules.signals import STRONG, WEIGHTS, Signal, find_signals, gate, score
 from hawkeye_analyse_rules.surface import Surface, location_of, surfaces
@@ -68,6 +71,7 @@ def surface_signals(
             "arguments."
         )
         found = find_signals(surface.text, surface.params, parameter=parameter)
+        found += payload_signals(surface.text, surface.params)
         if found:
             if surface.field.endswith(_VALUE_FIELDS) or _VALUE_ITEM.search(surface.field):
                 # a default or enum value is data; words to the model in it are planted
@@ -91,6 +95,21 @@ def _hiding(text: str, found: list[Signal]) -> list[Signal]:
             if sig.category in STRONG and sig.start < end and sig.end > start:
                 return [Signal("conceal", WEIGHTS["conceal"], start, end, "hidden from view")]
     return []
+
+
+#: Categories that only steer which tool is used, or say who the words are for.
+_STEERING = frozenset(
+    {"cross_tool", "cross_server", "redirect", "tag", "directive", "model_address"}
+)
+
+
+def _steering_only(signals: list[Signal]) -> bool:
+    """True when the signals only steer tool choice: shadowing (HE-SH-001), not poisoning.
+
+    "Use this server instead of the Slack server's lookup" asks for no data,
+    hides nothing and overrides nothing; the HE-SH-001 findings say all of it.
+    """
+    return all(sig.category in _STEERING for sig in signals)
 
 
 def _evidence(surface: Surface, signal: Signal) -> str:
@@ -133,7 +152,7 @@ def poisoning_findings(
                     location=location_of(inventory, surface),
                     confidence=confidence,
                 )
-        if emitted:
+        if emitted or _steering_only(every):
             continue
         surface, found = max(entries, key=lambda entry: score(entry[1]))
         best = max(found, key=lambda s: s.weight)

@@ -164,8 +164,9 @@ CONTENT_RULES: tuple[Rule, ...] = (
         "HE-HID-005",
         "hidden",
         Severity.HIGH,
-        "Encoded instructions (base64 or hex)",
-        "A base64 or hex string that decodes to text carrying injection signals. The finding "
+        "Encoded instructions (base64, hex, zero-width bits, reversed text)",
+        "A base64 or hex string, zero-width characters carrying bits, or text reversed under a "
+        "right-to-left override, that decodes to text carrying injection signals. The finding "
         "shows the decoded text.",
         _REVIEW,
         ("CWE-1427",),

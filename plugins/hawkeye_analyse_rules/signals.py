@@ -36,6 +36,7 @@ from hawkeye_analyse_rules.patterns import (
     EXFIL_PARAM,
     EXFIL_PARAM_SET,
     NEEDS,
+    NON_ASCII_PATTERNS,
     PARAM_HARVEST,
     PATTERNS,
 )
@@ -91,6 +92,14 @@ def _combine(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
 _COMBINED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (category, _combine(patterns)) for category, patterns in PATTERNS.items()
 )
+#: Each category's needed substrings as one regex: one C-level scan instead of one per substring.
+_NEEDS: dict[str, re.Pattern[str]] = {
+    category: re.compile("|".join(map(re.escape, needs))) for category, needs in NEEDS.items()
+}
+#: Patterns for non-ASCII text only (Japanese), kept apart so that ASCII text never pays for them.
+_NON_ASCII: dict[str, re.Pattern[str]] = {
+    category: _combine(patterns) for category, patterns in NON_ASCII_PATTERNS.items()
+}
 
 
 #: Categories whose words ask for something, so that a negation before them cancels them.
@@ -175,6 +184,10 @@ def _routed_param(s: str, match: re.Match[str], names: set[str]) -> str:
     return ""
 
 
+#: Categories that name a secret or a sensitive file.
+_SECRETS_AT = frozenset({"sensitive_read", "sensitive_mention", "secret_request"})
+
+
 def find_signals(
     text: str, params: Iterable[str] = (), *, parameter: bool = False, clean: Clean | None = None
 ) -> list[Signal]:
@@ -188,12 +201,18 @@ def find_signals(
     s = clean.s
     found: list[Signal] = []
     regions = _quoted_regions(s)
+    sensitive_at = -1  # where the first sensitive path or secret is named
     for category, pattern in _COMBINED:
-        needs = NEEDS.get(category)
-        if needs is not None and not any(map(s.__contains__, needs)):
+        needs = _NEEDS.get(category)
+        if needs is not None and needs.search(s) is None:
             continue
         match = _search(category, pattern, s, regions)
+        if match is None and category in _NON_ASCII and not s.isascii():
+            match = _search(category, _NON_ASCII[category], s, regions)
         if match is not None:
+            if category in _SECRETS_AT:
+                at = match.start()
+                sensitive_at = at if sensitive_at < 0 else min(sensitive_at, at)
             start, end = clean.span(match.start(), match.end())
             detail = match.groupdict().get("dest") or ""
             found.append(Signal(category, WEIGHTS[category], start, end, detail))
@@ -210,9 +229,39 @@ def find_signals(
         if match is not None:
             start, end = clean.span(match.start(), match.end())
             found.append(Signal("exfil_param", WEIGHTS["exfil_param"] - 0.05, start, end))
+    if names and sensitive_at >= 0 and not any(sig.category == "exfil_param" for sig in found):
+        found += _named_route(clean, sensitive_at, names)
     if any(sig.category == "sensitive_read" for sig in found):
         found = [sig for sig in found if sig.category != "sensitive_mention"]
     return found
+
+
+#: A parameter name set off in quotes or backticks: `ctx`, «contexte», 'locale'.
+_DELIMITED = re.compile(
+    r"[`'\"\u2018\u201c\u00ab]\s*(?P<param>[a-z_][a-z0-9_]{1,40})\s*[`'\"\u2019\u201d\u00bb]"
+)
+#: What is read, in the languages the corpus has: contents, output, text.
+_CONTENT = re.compile(
+    r"\b(?:contents?|contenu|contenido|conte[u\u00fa]do|inhalt|contenuto|outputs?|text[eo]?)\b"
+    r"|\u5185\u5bb9|\u4e2d\u8eab|\u51fa\u529b"
+)
+
+
+def _named_route(clean: Clean, sensitive_at: int, names: set[str]) -> list[Signal]:
+    """Data routed into a named parameter, in any language: a secret, its contents, `param`.
+
+    The wording around it may be French or Japanese; the sensitive path, the
+    word for its contents and the quoted parameter name are the same in all.
+    """
+    s = clean.s
+    for match in _DELIMITED.finditer(s, sensitive_at, min(len(s), sensitive_at + 300)):
+        param = match.group("param")
+        if param in names and _CONTENT.search(s, sensitive_at, match.start()):
+            if _negated(s, sensitive_at, match.end()):
+                return []
+            start, end = clean.span(sensitive_at, match.end())
+            return [Signal("exfil_param", WEIGHTS["exfil_param"], start, end, param)]
+    return []
 
 
 #: Categories that say the same thing (asking for secrets) and count as one for the gate.

@@ -1,0 +1,101 @@
+"""Text a server hides by encoding it, decoded so that the poisoning signals can read it.
+
+A model decodes base64 and hex when told to, reads a run of zero-width
+characters as bits, and reads text under a right-to-left override in its
+logical (reversed) order; a person sees a blob, nothing, or gibberish.
+:func:`hidden_payloads` finds them all (HE-HID-005 reports the ones that say
+something). For poisoning, :func:`payload_signals` counts what a payload says
+when the model is meant to act on it: a blob the visible text tells the model
+to decode and apply, or a payload invisible to people (zero-width bits,
+reversed text). A bare blob ("Settings: QmVm...") is hidden content, not yet an
+order. Hiding an order this way is concealment whatever the order is.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+from hawkeye_analyse_rules.signals import STRONG, WEIGHTS, Signal, find_signals
+from hawkeye_analyse_rules.text import decoded_blobs
+
+__all__ = ["hidden_payloads", "payload_signals"]
+
+#: Runs of zero-width characters long enough to carry bits (two symbols, eight per letter).
+_ZW_RUN = re.compile("[\u200b\u200c\u200d\u2060\u2062\u2063\ufeff]{24,}")
+#: A right-to-left override and the text it reverses (up to a pop or isolate end).
+_RLO = re.compile("[\u202e\u2067]([^\u202a-\u202e\u2066-\u2069]{12,})")
+_WORDS = re.compile(r"[A-Za-z]{2,}")
+#: Visible words telling the model to decode a blob and act on it: "(hex, decode and follow)".
+_DECODE_AND_ACT = re.compile(
+    r"\b(?:decode|decoded|decoding|d[eé]cod\w*|base64|hex|encoded)\b[^.\n]{0,40}?"
+    r"\b(?:follow|apply|obey|execute|run|act\s+on|carry\s+out|appl\w*|suiv\w*|sig[au]\w*)\b",
+    re.I,
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def hidden_payloads(text: str) -> tuple[tuple[int, int, str, bool], ...]:
+    """``(start, end, decoded, visible)`` for each encoded payload that decodes to words.
+
+    Base64 and hex blobs (``visible``: a person sees the blob), zero-width bit
+    strings and right-to-left-overridden runs (given in reading order).
+    """
+    found = [(start, end, decoded, True) for start, end, decoded in decoded_blobs(text)]
+    if not text.isascii():
+        for match in _ZW_RUN.finditer(text):
+            decoded = _zero_width_text(match.group(0))
+            if decoded is not None:
+                found.append((match.start(), match.end(), decoded, False))
+        for match in _RLO.finditer(text):
+            body = match.group(1)
+            if len(_WORDS.findall(body)) >= 3:
+                found.append((match.start(), match.end(), body[::-1], False))
+    return tuple(found)
+
+
+def payload_signals(text: str, params: Iterable[str] = ()) -> list[Signal]:
+    """Signals of the orders hidden in ``text``'s payloads, on the payloads' spans.
+
+    Empty when no payload is meant to be acted on or none says anything strong.
+    """
+    payloads = hidden_payloads(text)
+    if not payloads:
+        return []
+    told = _DECODE_AND_ACT.search(text) is not None
+    out: list[Signal] = []
+    for start, end, decoded, visible in payloads:
+        if visible and not told:
+            continue
+        found = find_signals(decoded, params)
+        if not any(sig.category in STRONG for sig in found):
+            continue
+        out += [Signal(sig.category, sig.weight, start, end, sig.detail) for sig in found]
+        out.append(Signal("conceal", WEIGHTS["conceal"], start, end, "encoded payload"))
+    return out
+
+
+def _bits_to_text(bits: str) -> str | None:
+    if len(bits) < 24:
+        return None
+    raw = bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits) - 7, 8))
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(1 for c in decoded if c.isprintable() or c in "\n\t")
+    if printable < 0.95 * len(decoded) or len(_WORDS.findall(decoded)) < 3:
+        return None
+    return decoded
+
+
+def _zero_width_text(run: str) -> str | None:
+    symbols = sorted(set(run))
+    if len(symbols) != 2:
+        return None
+    for zero, one in (symbols, symbols[::-1]):
+        decoded = _bits_to_text(run.replace(zero, "0").replace(one, "1"))
+        if decoded is not None:
+            return decoded
+    return None
