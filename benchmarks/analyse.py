@@ -33,7 +33,14 @@ Sections:
    (encoded orders decoded, data routed into a quoted parameter in any
    language, credential stores and secret commands, fake notices, steering
    away from other servers' tools, capability fixes), so it is development
-   data now as well. A newer batch being written blind is measured the same
+   data now as well. Batches 6 and 7 were blind, measured once (batch 6:
+   P 0.964 / R 0.529, poisoning recall 0.321, shadowing 0.400; batch 7:
+   P 0.743 / R 0.605, poisoning 0.900 / 0.409), and then drove a sixth pass
+   aimed at intent rather than phrases (``intent.py``: action + data +
+   destination slots in many languages, schema values, nested examples), so
+   they are development data now too. Blind recall so far: batch 4 0.525,
+   batch 5 0.585, batch 6 0.529, batch 7 0.605 -- the generalisation gap.
+   A newer batch being written blind is measured the same
    way; ``--skip NAME`` leaves a batch out (so that tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched

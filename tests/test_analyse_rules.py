@@ -698,6 +698,8 @@ def test_corpus_labels_name_real_items() -> None:
         CORPUS / "holdout3",
         CORPUS / "holdout4",
         CORPUS / "holdout5",
+        CORPUS / "holdout6",
+        CORPUS / "holdout7",
     ):
         labels = json.loads((root / "labels.json").read_text("utf-8"))["labels"]
         families = {rule.family for rule in RULES.values()}

@@ -28,7 +28,17 @@ from hawkeye_core.offline import load_file
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 BENCHMARK = Path(__file__).parent.parent / "benchmarks" / "analyse.py"
-DEVELOPMENT = ("benign", "malicious", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
+DEVELOPMENT = (
+    "benign",
+    "malicious",
+    "holdout",
+    "holdout2",
+    "holdout3",
+    "holdout4",
+    "holdout5",
+    "holdout6",
+    "holdout7",
+)
 
 
 def tool(name: str, description: str = "", props: dict[str, Any] | None = None) -> Tool:

@@ -31,7 +31,7 @@ __all__ = ["SPECIFIC", "poisoning_findings", "surface_signals"]
 
 #: Specific rules and the signal categories that support each, most specific first.
 SPECIFIC: tuple[tuple[str, frozenset[str]], ...] = (
-    ("HE-TP-004", frozenset({"exfil_param", "conversation"})),
+    ("HE-TP-004", frozenset({"exfil_param", "data_route", "conversation"})),
     ("HE-TP-002", frozenset({"sensitive_read", "secret_request"})),
     ("HE-TP-005", frozenset({"exfil_dest"})),
     ("HE-TP-006", frozenset({"override"})),
@@ -41,6 +41,7 @@ SPECIFIC: tuple[tuple[str, frozenset[str]], ...] = (
 _LABELS = {
     "override": "instruction override",
     "exfil_param": "data routed into a parameter",
+    "data_route": "data routed to a destination",
     "sensitive_read": "sensitive file access",
     "conceal": "concealment from the user",
     "deceive": "lying to the user",
@@ -56,6 +57,7 @@ _LABELS = {
     "cross_server": "reference to other servers",
     "coerce": "coercion",
     "exec_payload": "command to download or destroy",
+    "run_command": "order to run a command",
     "sensitive_mention": "sensitive path",
     "directive": "order to the model",
     "model_address": "addresses the model",
@@ -70,17 +72,22 @@ def surface_signals(
         parameter = surface.field.startswith("inputSchema.") or surface.field.startswith(
             "arguments."
         )
-        found = find_signals(surface.text, surface.params, parameter=parameter)
+        value = (
+            surface.field.endswith(_VALUE_FIELDS) or _VALUE_ITEM.search(surface.field) is not None
+        )
+        found = find_signals(surface.text, surface.params, parameter=parameter, value=value)
         found += payload_signals(surface.text, surface.params)
         if found:
-            if surface.field.endswith(_VALUE_FIELDS) or _VALUE_ITEM.search(surface.field):
+            if value and not all(sig.category in _DATA_ONLY for sig in found):
                 # a default or enum value is data; words to the model in it are planted
+                # (a path or a name in it is just a value)
                 found.append(Signal("schema_value", WEIGHTS["schema_value"], 0, len(surface.text)))
             yield surface, found + _hiding(surface.text, found)
 
 
 _VALUE_FIELDS = (".default", ".const")
-_VALUE_ITEM = re.compile(r"\.(?:enum|examples|default|const)(?:\[\d+\])?$")
+_DATA_ONLY = frozenset({"sensitive_mention", "model_address", "directive"})
+_VALUE_ITEM = re.compile(r"\.(?:enum|examples|default|const)(?:\[\d+\])*$")
 
 
 def _hiding(text: str, found: list[Signal]) -> list[Signal]:

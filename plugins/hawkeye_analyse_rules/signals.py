@@ -32,6 +32,7 @@ from collections.abc import Iterable
 
 from attrs import frozen
 
+from hawkeye_analyse_rules.intent import intent_signals
 from hawkeye_analyse_rules.patterns import (
     EXFIL_PARAM,
     EXFIL_PARAM_SET,
@@ -48,6 +49,7 @@ __all__ = ["STRONG", "WEIGHTS", "Signal", "find_signals", "gate", "score"]
 WEIGHTS: dict[str, float] = {
     "override": 0.6,
     "exfil_param": 0.5,
+    "data_route": 0.5,
     "sensitive_read": 0.45,
     "conceal": 0.45,
     "deceive": 0.4,
@@ -59,6 +61,7 @@ WEIGHTS: dict[str, float] = {
     "conversation": 0.35,
     "tag": 0.3,
     "exec_payload": 0.4,
+    "run_command": 0.3,
     "cross_tool": 0.3,
     "cross_server": 0.3,
     "persist": 0.3,
@@ -189,13 +192,21 @@ _SECRETS_AT = frozenset({"sensitive_read", "sensitive_mention", "secret_request"
 
 
 def find_signals(
-    text: str, params: Iterable[str] = (), *, parameter: bool = False, clean: Clean | None = None
+    text: str,
+    params: Iterable[str] = (),
+    *,
+    parameter: bool = False,
+    value: bool = False,
+    clean: Clean | None = None,
 ) -> list[Signal]:
     """The strongest signal of each category in ``text``.
 
     ``params`` are the parameter names a data-routing instruction may name;
     ``parameter`` says the text is itself a parameter's description, where
-    asking for file contents or secrets counts as routing data into it.
+    asking for file contents or secrets counts as routing data into it;
+    ``value`` says it is a schema value (default, example, enum, const).
+    Intent slots (:mod:`~hawkeye_analyse_rules.intent`) are read after the
+    patterns and add what they did not find.
     """
     clean = clean or Clean(text)
     s = clean.s
@@ -231,6 +242,13 @@ def find_signals(
             found.append(Signal("exfil_param", WEIGHTS["exfil_param"] - 0.05, start, end))
     if names and sensitive_at >= 0 and not any(sig.category == "exfil_param" for sig in found):
         found += _named_route(clean, sensitive_at, names)
+    have = {sig.category for sig in found}
+    for category, weight, a, b, detail in intent_signals(
+        clean, names, parameter=parameter, value=value, skip=regions
+    ):
+        if category not in have:
+            start, end = clean.span(a, b)
+            found.append(Signal(category, weight, start, end, detail))
     if any(sig.category == "sensitive_read" for sig in found):
         found = [sig for sig in found if sig.category != "sensitive_mention"]
     return found
@@ -270,6 +288,7 @@ _SAME_SIGNAL = {
     "secret_request": "secrets",
     "sensitive_mention": "secrets",
     "cross_server": "cross_tool",
+    "data_route": "exfil_param",
 }
 
 

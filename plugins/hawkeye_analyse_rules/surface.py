@@ -86,9 +86,13 @@ def _schema_strings(
         value = schema.get(key)
         values = value if isinstance(value, _SEQUENCES) else (value,)
         for index, item in enumerate(values[:50]):
-            if isinstance(item, str) and len(item) > 3:
-                suffix = f"[{index}]" if isinstance(value, _SEQUENCES) else ""
-                yield f"{path}.{key}{suffix}", item
+            suffix = f"[{index}]" if isinstance(value, _SEQUENCES) else ""
+            # an example of an array parameter is itself a list of values
+            nested = item if isinstance(item, _SEQUENCES) else (item,)
+            for inner, text in enumerate(nested[:20]):
+                if isinstance(text, str) and len(text) > 3:
+                    more = f"[{inner}]" if nested is item else ""
+                    yield f"{path}.{key}{suffix}{more}", text
     properties = schema.get("properties")
     if isinstance(properties, _MAPPINGS):
         for name, sub in list(properties.items())[:200]:
