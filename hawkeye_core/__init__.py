@@ -6,6 +6,7 @@ Plugins import only what this module exports.
 from hawkeye_core import store
 from hawkeye_core._version import __version__
 from hawkeye_core.calls import CallContext
+from hawkeye_core.cli_ai import load_model as load_ai_model
 from hawkeye_core.concurrency.aio import (
     AsyncBatch,
     OperationTimeout,
@@ -23,7 +24,13 @@ from hawkeye_core.concurrency.breaker import (
 from hawkeye_core.concurrency.cache import TTLCache
 from hawkeye_core.concurrency.connpool import AsyncConnectionPool, ConnectionPool, PoolStats
 from hawkeye_core.concurrency.counters import Stats
-from hawkeye_core.concurrency.locks import LockTimeoutError, OrderedLocks, ResourceAllocator
+from hawkeye_core.concurrency.locks import (
+    Allocation,
+    LockTimeoutError,
+    OrderedLocks,
+    ResourceAllocator,
+    ResourceTimeoutError,
+)
 from hawkeye_core.concurrency.monitor import (
     ResourceAlert,
     ResourceLimits,
@@ -55,11 +62,14 @@ from hawkeye_core.records import (
 )
 from hawkeye_core.redact import is_marker, redact, redact_command, redact_env
 from hawkeye_core.registry import Registered, Registry, RegistryError, collect_registry
+from hawkeye_core.resources import FDS_PER_PROCESS, fd_budget, run_resources, scanner_fds
 from hawkeye_core.result import ScanResult, to_data
 from hawkeye_core.runner import Run
 from hawkeye_core.text import terminal_safe
 
 __all__ = [
+    "FDS_PER_PROCESS",
+    "Allocation",
     "Analyser",
     "AsyncBatch",
     "AsyncConnectionPool",
@@ -105,6 +115,7 @@ __all__ = [
     "ResourceMonitor",
     "ResourceSample",
     "ResourceTemplate",
+    "ResourceTimeoutError",
     "Run",
     "ScanResult",
     "Scanner",
@@ -121,15 +132,19 @@ __all__ = [
     "__version__",
     "collect_registry",
     "create_plugin_manager",
+    "fd_budget",
     "gather_with_concurrency",
     "hookimpl",
     "is_marker",
+    "load_ai_model",
     "load_settings",
     "parse_headers",
     "redact",
     "redact_command",
     "redact_env",
+    "run_resources",
     "run_sync",
+    "scanner_fds",
     "store",
     "terminal_safe",
     "timeout_context",

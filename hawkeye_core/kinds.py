@@ -13,7 +13,7 @@ with ``level=``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TextIO
 
 import attrs
@@ -80,6 +80,12 @@ class WorkRecord:
     level: Level | None = field(default=None, validator=_level)
     timeout: float | None = field(default=None, validator=_timeout)  # seconds per call
     accepts: Callable[[Any], bool] | None = field(
+        default=None, validator=validators.optional(_callable)
+    )
+    #: What one call on an item holds of the run's budget (``{"processes": 1, "fds": 4}``,
+    #: see :mod:`hawkeye_core.resources`); the runner starts the call only once it is free
+    #: and frees it when the call ends. None or ``{}``: nothing.
+    holds: Callable[[Any], Mapping[str, int] | None] | None = field(
         default=None, validator=validators.optional(_callable)
     )
 

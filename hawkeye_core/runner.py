@@ -40,6 +40,7 @@ from hawkeye_core.concurrency.batch import Backpressure
 from hawkeye_core.concurrency.breaker import BreakerRegistry
 from hawkeye_core.concurrency.cache import TTLCache
 from hawkeye_core.concurrency.counters import Stats
+from hawkeye_core.concurrency.locks import ResourceTimeoutError
 from hawkeye_core.concurrency.monitor import ResourceLimits, ResourceMonitor
 from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter
 from hawkeye_core.config import Settings
@@ -74,8 +75,19 @@ class _Call:
     started: float  # time.time()
     started_mono: float
     deadline: float
+    hold: Any  # what the call holds of the run's budget; released when it ends
     produced: int = 0
     finished: bool = False
+
+
+class _Nothing:
+    """The hold of a call that holds nothing."""
+
+    def release(self) -> None:
+        pass
+
+
+_NOTHING = _Nothing()
 
 
 @contextlib.contextmanager
@@ -327,15 +339,22 @@ class Run:
                 if not self._gates[level].acquire(timeout=0):
                     break
                 job = pending.popleft()
+                hold = self._hold(job)
+                if hold is None:  # its resources are taken: it waits, without a deadline
+                    self._gates[level].release()
+                    pending.append(job)
+                    self.stats.incr("waiting_for_resources")
+                    continue
                 if job.host and level in (Level.BATCH, Level.INTROSPECT):
                     wait = self.limiter.try_acquire(job.host)
                     if wait > 0:
+                        hold.release()
                         self._gates[level].release()
                         pending.append(job)
                         self.stats.incr("rate_limited")
                         self._note_wake(wait)
                         continue
-                self._submit(level, job)
+                self._submit(level, job, hold)
         self._take_targets()
 
     def _stream_targets(self, count: bool) -> Iterator[Target]:
@@ -372,18 +391,46 @@ class Run:
                         Job(entry=entry, args=(target,), subject=target.spec, host=target.host)
                     )
             while l1 and self._gates[Level.SCAN].acquire(timeout=0):
-                self._submit(Level.SCAN, l1.popleft())
+                hold = self._hold(l1[0])
+                if hold is None:
+                    self._gates[Level.SCAN].release()
+                    break
+                self._submit(Level.SCAN, l1.popleft(), hold)
 
     def _note_wake(self, delay: float) -> None:
         wake = time.monotonic() + delay
         self._wake_at = wake if not self._wake_at else min(self._wake_at, wake)
 
-    def _submit(self, level: Level, job: Job) -> None:
+    def _hold(self, job: Job) -> Any:
+        """Take what ``job``'s call holds of the run's budget; None if it is not free now.
+
+        Waiting here costs the call nothing: its deadline starts when it is
+        submitted. A ``holds`` that raises or asks for more than the budget
+        has is a problem of the plugin, and the call then holds nothing.
+        """
+        holds = job.entry.record.holds
+        if holds is None or not job.args:
+            return _NOTHING
+        try:
+            wanted = holds(job.args[0])
+            if not wanted:
+                return _NOTHING
+            return self.resources.allocate(wanted, timeout=0)
+        except ResourceTimeoutError:
+            return None
+        except Exception as exc:
+            self.pm.problem(
+                job.entry.plugin.name, f"{job.entry.key}.holds: {_error_line(exc)}; holds nothing"
+            )
+            return _NOTHING
+
+    def _submit(self, level: Level, job: Job, hold: Any = _NOTHING) -> None:
         if job.on_submit is not None:
             job.on_submit()
         entry = job.entry
         permit = self.breakers.get(entry.key).try_acquire()
         if permit is None:
+            hold.release()
             self._gates[level].release()
             self.stats.incr("skipped")
             self._record(job, level, "skipped", time.time(), 0.0, error="circuit breaker open")
@@ -412,6 +459,7 @@ class Run:
         try:
             future = self._pools.submit(level, runner, fn, job.args, ctx)
         except RuntimeError as exc:  # pools shut down under us
+            hold.release()
             self._gates[level].release()
             permit.failure()
             self._record(job, level, "cancelled", time.time(), 0.0, error=str(exc))
@@ -426,6 +474,7 @@ class Run:
             started=time.time(),
             started_mono=now,
             deadline=now + timeout,
+            hold=hold,
         )
         self._calls[call_id] = call
         self.stats.incr("calls")
@@ -459,6 +508,7 @@ class Run:
     def _finish(self, call: _Call) -> None:
         call.finished = True
         del self._calls[call.id]
+        call.hold.release()
         self._gates[call.level].release()
         duration = time.monotonic() - call.started_mono
         exc = call.future.exception() if not call.future.cancelled() else None
@@ -496,6 +546,7 @@ class Run:
         call.ctx.abandon()
         self._pools.abandon(call.level, call.future)
         del self._calls[call.id]
+        call.hold.release()
         self._gates[call.level].release()
         if status == "timeout":
             call.permit.failure()

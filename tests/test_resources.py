@@ -120,3 +120,43 @@ def test_exec_parallelism_must_be_a_whole_number(value: str) -> None:
 
     with pytest.raises(ConfigError, match="exec_parallelism must be a"):
         parse_mapping({"exec_parallelism": value}, "test")
+
+
+def test_stdio_servers_queued_for_a_slot_neither_time_out_nor_trip_the_breaker(
+    tmp_path: Path,
+) -> None:
+    def ref(name: str, *args: str) -> ServerRef:
+        return ServerRef(
+            transport="stdio",
+            command=[sys.executable, str(DEMO_SCRIPT), str(tmp_path / name), *args],
+            found_in="test config",
+        )
+
+    # Two servers that never answer go first and hold the only slot in turn;
+    # the others wait their turn without their deadline running.
+    refs = [ref("hang1", "hang"), ref("hang2", "hang"), *(ref(f"ok{i}") for i in range(4))]
+    finder = plugin(
+        "found-refs",
+        hawkeye_detectors=lambda: [Detector(name="refs", on="host", run=lambda ctx: list(refs))],
+    )
+    settings = Settings(
+        local=True,
+        allow_exec=True,
+        exec_parallelism=1,
+        breaker_threshold=3,
+        plugin={hawkeye_introspect_mcp.__name__: {"timeout": 1.5}},
+    )
+    with servers.mcp_streamable() as listener:
+        http = ServerRef(transport="streamable-http", url=listener.url("/mcp"), found_in="t")
+        refs.append(http)
+        result = run_pipeline([], finder, hawkeye_introspect_mcp, settings=settings)
+    by_name = {
+        Path(i.ref.command[2]).name if i.ref.command else "http": i for i in result.inventories
+    }
+    assert [len(by_name[f"ok{i}"].tools) for i in range(4)] == [2, 2, 2, 2]
+    assert by_name["http"].tools
+    for name in ("hang1", "hang2"):
+        assert "no complete answer within 1.5 s" in " ".join(by_name[name].errors)
+    assert not [e for e in result.errors if "circuit breaker" in (e.error or "")]
+    assert result.stats["waiting_for_resources"] > 0
+    assert not _demo_processes()

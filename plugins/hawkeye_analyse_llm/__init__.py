@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from hawkeye_analyse_llm.categories import CATEGORIES, Category
 from hawkeye_analyse_llm.judge import Judge
 from hawkeye_core import Analyser, Run, ScanResult, Settings, hookimpl
-from hawkeye_core.cli_ai import load_model
+from hawkeye_core import load_ai_model as load_model
 
 __all__ = ["ANALYSER", "CATEGORIES", "Category", "Judge", "judge_of"]
 

@@ -46,7 +46,7 @@ from hawkeye_core import (
     ServerInventory,
     Settings,
 )
-from hawkeye_core.cli_ai import load_model
+from hawkeye_core import load_ai_model as load_model
 
 if TYPE_CHECKING:
     import llm

@@ -47,7 +47,13 @@ from hawkeye_introspect_mcp.http_clients import (
 from hawkeye_introspect_mcp.limits import PLUGIN_NAME, IntrospectionError, Limits
 from hawkeye_introspect_mcp.load import LoopLoad
 from hawkeye_introspect_mcp.session import SessionState, inventory_session
-from hawkeye_introspect_mcp.stdio import StdioProcess, is_redacted, scrubbed_env, stdio_transport
+from hawkeye_introspect_mcp.stdio import (
+    STDIO_HOLD,
+    StdioProcess,
+    is_redacted,
+    scrubbed_env,
+    stdio_transport,
+)
 
 __all__ = ["NOT_STARTED", "TRANSPORTS", "McpIntrospector"]
 
@@ -85,6 +91,7 @@ class McpIntrospector:
             name="mcp",
             transports=TRANSPORTS,  # type: ignore[arg-type]  # attrs types the converter loosely
             run=self.run,
+            holds=_holds,
             description="Full MCP session with the official SDK client: server info, protocol, "
             "capabilities, tools, resources, templates and prompts (paginated), auth posture.",
         )
@@ -241,7 +248,7 @@ class McpIntrospector:
         process = StdioProcess()
         try:
             inventory = await inventory_session(
-                stdio_transport(command, env, state, process, ref.cwd, ctx.resources), state
+                stdio_transport(command, env, state, process, ref.cwd), state
             )
         except IntrospectionError as exc:
             raise IntrospectionError(f"{exc}{_exit_detail(process)}") from exc
@@ -253,6 +260,16 @@ class McpIntrospector:
             )
             inventory = attrs.evolve(inventory, errors=(*inventory.errors, note))
         return inventory
+
+
+def _holds(ref: ServerRef) -> dict[str, int] | None:
+    """A stdio server is a process of ours: its session starts only with a process slot free.
+
+    The runner waits for the slot before the call's deadline starts, so servers
+    queued behind slow ones (``npx`` fetching a package) neither time out nor
+    count against the plugin's circuit breaker.
+    """
+    return STDIO_HOLD if ref.transport == "stdio" else None
 
 
 def _quiet_sdk_logs() -> None:

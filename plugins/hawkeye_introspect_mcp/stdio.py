@@ -9,9 +9,11 @@ the same stream pair its transports do.
 
 - The environment is only the config's ``env`` (values redacted in the config
   cannot be passed, and are named in the notes) plus ``PATH`` and ``HOME``.
-- It starts only once it holds a process slot of the run's budget
-  (``ctx.resources``: one of ``exec_parallelism`` processes and
-  ``FDS_PER_PROCESS`` descriptors, taken together), kept until it is reaped.
+- It starts only once its call holds a process slot of the run's budget
+  (``STDIO_HOLD``: one of ``exec_parallelism`` processes and
+  ``FDS_PER_PROCESS`` descriptors, taken together by the runner before the
+  call starts, through the introspector record's ``holds``), kept until the
+  call ends.
 - The server runs in its own session, so it and every child it starts share
   one process group.
 - A stdout line (one message) may be at most ``max_message_bytes``; lines that
@@ -42,14 +44,14 @@ from attrs import define, field
 from mcp import types
 from mcp.shared.message import SessionMessage
 
-from hawkeye_core.concurrency.locks import Allocation, ResourceAllocator
-from hawkeye_core.resources import FDS_PER_PROCESS
+from hawkeye_core import FDS_PER_PROCESS
 from hawkeye_introspect_mcp.limits import IntrospectionError, Limits
 from hawkeye_introspect_mcp.session import SessionState
 
 __all__ = [
     "GRACE",
     "MAX_JUNK_LINES",
+    "STDIO_HOLD",
     "StdioProcess",
     "is_redacted",
     "scrubbed_env",
@@ -64,6 +66,8 @@ _SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
 # The markers hawkeye_core.redact puts where a secret was, whole or inside a value
 # ("Bearer <redacted:bearer-token:40 chars>"); is_marker only matches whole values.
 _REDACTED = re.compile(r"<redacted:[a-z0-9-]+:\d+ chars>")
+#: What one started server holds of the run's budget (see the module docstring).
+STDIO_HOLD = {"processes": 1, "fds": FDS_PER_PROCESS}
 _KEPT_ENV = (
     ("PATH", "HOME", "SYSTEMROOT", "USERPROFILE") if sys.platform == "win32" else ("PATH", "HOME")
 )
@@ -109,37 +113,10 @@ async def stdio_transport(
     state: SessionState,
     process_info: StdioProcess,
     cwd: str | None = None,
-    resources: ResourceAllocator | None = None,
 ) -> AsyncIterator[tuple[Any, Any]]:
-    """Start ``command`` (in ``cwd``) and yield the stream pair of an MCP session over its stdio.
-
-    With ``resources`` (the run's budget), a process slot is taken first and
-    held until the process is gone; the wait counts against the caller's
-    deadline.
-    """
+    """Start ``command`` (in ``cwd``) and yield the stream pair of an MCP session over its stdio."""
     if cwd is not None and not Path(cwd).is_dir():
         raise IntrospectionError(f"cannot start it: its working directory {cwd[:200]!r} is missing")
-    slot: Allocation | None = None
-    if resources is not None:
-        stage, state.stage = state.stage, "waiting for a process slot (exec_parallelism)"
-        slot = await resources.allocate_async({"processes": 1, "fds": FDS_PER_PROCESS})
-        state.stage = stage
-    try:
-        async with _started(command, env, state, process_info, cwd) as streams:
-            yield streams
-    finally:
-        if slot is not None:
-            slot.release()
-
-
-@asynccontextmanager
-async def _started(
-    command: Sequence[str],
-    env: Mapping[str, str],
-    state: SessionState,
-    process_info: StdioProcess,
-    cwd: str | None,
-) -> AsyncIterator[tuple[Any, Any]]:
     try:
         process = await anyio.open_process(
             list(command),

@@ -14,15 +14,14 @@ gets a timeout from its measured round-trip time, at least 0.1 s),
 ``rate`` / ``host_rate`` (each connect takes a token from the run's limiter).
 The sockets in flight are taken from the run's descriptor budget
 (``ctx.resources``) for the whole scan, leaving room for every stdio server
-slot (:func:`hawkeye_core.resources.scanner_fds`).
+slot (:func:`hawkeye_core.scanner_fds`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from hawkeye_core import CallContext, Endpoint, Scanner, Target, hookimpl
-from hawkeye_core.resources import scanner_fds
+from hawkeye_core import CallContext, Endpoint, Scanner, Target, hookimpl, scanner_fds
 from hawkeye_scan_tcp.engine import ConnectEngine
 from hawkeye_scan_tcp.hosts import HostJob, disjoint_ranges
 

@@ -29,7 +29,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 
-from hawkeye_core.resources import fd_budget
+from hawkeye_core import fd_budget
 from hawkeye_scan_tcp.hosts import HostJob, HostWindow
 from hawkeye_scan_tcp.inflight import InFlight, Sock
 from hawkeye_scan_tcp.system import (
