@@ -16,6 +16,7 @@ waiting for an analyser, so ten thousand files never sit in memory at once.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,6 +29,8 @@ from hawkeye_core.offline import OfflineFileError, load_file
 from hawkeye_core.records import ServerInventory
 
 __all__ = ["FileIntake", "Loaded"]
+
+log = logging.getLogger("hawkeye.intake")
 
 #: Most batches loading at once.
 MAX_BATCHES_IN_FLIGHT = 4
@@ -70,6 +73,7 @@ class FileIntake:
         self._hand = hand
         self._done = done
         self._cancelled = cancelled
+        self._stop = threading.Event()
         self._load = load
         self._waiting = Backpressure(MAX_WAITING)
         self.processor: BatchProcessor[Path, tuple[Loaded, ...]] = BatchProcessor(
@@ -86,10 +90,14 @@ class FileIntake:
         """Start loading (returns at once)."""
         self._thread.start()
 
-    def join(self, timeout: float | None = None) -> None:
-        """Wait for the intake thread to end."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop loading (however the run ended) and wait up to ``timeout`` for the thread."""
+        self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+
+    def _stopped(self) -> bool:
+        return self._stop.is_set() or self._cancelled.is_set()
 
     def submitted(self, n: int = 1) -> None:
         """``n`` handed inventories have gone to the analysers: room for more."""
@@ -99,7 +107,7 @@ class FileIntake:
     def _run(self) -> None:
         try:
             for result in self.processor.process(self.paths, self._load_batch):
-                if self._cancelled.is_set():
+                if self._stopped():
                     return
                 loaded = result.result
                 if loaded is None:  # the batch raised as a whole: each file says so
@@ -108,19 +116,26 @@ class FileIntake:
                 credits = min(MAX_WAITING, sum(len(one.inventories) for one in loaded))
                 for _ in range(credits):
                     while not self._waiting.acquire(timeout=_POLL):
-                        if self._cancelled.is_set():
+                        if self._stopped():
                             return
                 self._hand(loaded, credits)
+        except Exception as exc:  # the level's pool shut down under it: the run is over
+            if not self._stopped():
+                raise
+            log.debug("intake stopped: %s", exc)
         finally:
             self._done()
 
     def _load_batch(self, paths: list[Path]) -> tuple[Loaded, ...]:
         out = []
         for path in paths:
-            if self._cancelled.is_set():
+            if self._stopped():
                 break
             try:
                 out.append(Loaded(str(path), inventories=tuple(self._load(path))))
             except OfflineFileError as exc:
                 out.append(Loaded(str(path), error=str(exc)))
+            except Exception as exc:  # one file's failure is that file's, not its batch's
+                why = f"{type(exc).__name__}: {exc}"
+                out.append(Loaded(str(path), error=f"{path}: {why}"[:500]))
         return tuple(out)

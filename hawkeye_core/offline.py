@@ -25,6 +25,7 @@ whose message is one line naming the file.
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -71,9 +72,12 @@ def _fail(path: Path, why: str) -> OfflineFileError:
 
 def _read(path: Path, max_bytes: int) -> Any:
     try:
-        size = path.stat().st_size
-        if path.is_dir():
+        info = path.stat()
+        size = info.st_size
+        if stat.S_ISDIR(info.st_mode):
             raise _fail(path, "is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device could block the read forever
+            raise _fail(path, "is not a regular file")
         if size > max_bytes:
             raise _fail(path, f"is {size} bytes, more than the {max_bytes} allowed")
         with path.open("rb") as stream:

@@ -239,7 +239,7 @@ class Run:
         finally:
             self._stop_all()
             if self._intake is not None:
-                self._intake.join(timeout=1.0)
+                self._intake.stop(timeout=1.0)
             self.monitor.stop()
             self._pools.shutdown(cancel=True, timeout=1.0)
             for level, counts in self._pools.stats().items():

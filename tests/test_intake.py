@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -15,8 +16,9 @@ from hawkeye_core import Analyser, Finding, ServerInventory, Settings
 from hawkeye_core import intake as intake_module
 from hawkeye_core.concurrency.monitor import ResourceMonitor
 from hawkeye_core.offline import load_file
+from hawkeye_core.registry import collect_registry
 from hawkeye_core.runner import Run
-from hawkeye_core.testing import run_pipeline
+from hawkeye_core.testing import fresh_manager, run_pipeline
 from tests.helpers import hawkeye, plugin
 
 POISONED = (
@@ -92,7 +94,7 @@ def test_unreadable_files_are_errors_of_their_own_and_the_others_are_analysed(
     assert result.stats["files_unreadable"] == 2
 
 
-def test_a_batch_that_fails_as_a_whole_loses_no_other_batch(
+def test_a_file_that_breaks_its_loader_costs_only_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     paths = write_tools(tmp_path, 60)
@@ -112,10 +114,10 @@ def test_a_batch_that_fails_as_a_whole_loses_no_other_batch(
 
     monkeypatch.setattr(intake_module.FileIntake, "__init__", init)
     result = run_pipeline([], hawkeye_analyse_rules, files=paths, settings=Settings(local=False))
-    failed = {Path(e.subject).name for e in result.errors}
-    assert Path(cursed).name in failed
-    assert all("MemoryError: no room for this one" in (e.error or "") for e in result.errors)
-    assert len(result.inventories) + len(failed) == 60  # every other file of that batch too
+    [error] = result.errors
+    assert Path(error.subject).name == Path(cursed).name
+    assert "MemoryError: no room for this one" in (error.error or "")
+    assert len(result.inventories) == 59  # the rest of its batch too
     assert threads and all(name.startswith("HawkEye-Batch") for name in threads)
 
 
@@ -181,3 +183,31 @@ def test_hawkeye_analyse_names_unreadable_files_and_reports_the_others(tmp_path:
     assert any("gone.json" in line for line in errors)
     data = json.loads(report.read_text())
     assert {f["location"]["server"] for f in data["findings"]} == {good.stem}
+
+
+def test_fifos_and_devices_are_refused_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer came
+    [good] = write_tools(tmp_path, 1)
+    result = run_pipeline(
+        [], hawkeye_analyse_rules, files=[fifo, good], settings=Settings(local=False)
+    )
+    [error] = result.errors
+    assert "is not a regular file" in (error.error or "")
+    assert len(result.inventories) == 1
+
+
+def test_the_intake_stops_when_the_run_fails(tmp_path: Path) -> None:
+    paths = write_tools(tmp_path, 300, poisoned_every=1)
+    runs = Runs()
+
+    def full_disk(finding: Finding) -> None:
+        raise OSError(28, "No space left on device")
+
+    settings = Settings(local=False)
+    pm = fresh_manager(hawkeye_analyse_rules, runs.plugin, settings=settings)
+    run = Run(pm, collect_registry(pm), settings, on_finding=full_disk)
+    run.seed_files(paths)
+    with pytest.raises(OSError, match="No space left"):
+        run.execute()
+    assert not run._intake._thread.is_alive()  # type: ignore[union-attr]
