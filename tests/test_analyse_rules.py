@@ -486,10 +486,21 @@ def test_origin_validation_is_only_reported_from_a_probe_never_guessed() -> None
     probed = findings(
         network(
             "http://127.0.0.1:8000/mcp",
-            evidence=("Origin https://evil.example accepted (HTTP 200)",),
+            evidence=("DNS-rebinding check: Origin https://evil.example accepted (HTTP 200)",),
         )
     )
     assert "HE-NET-005" in rule_ids(probed)
+    # What a server says of itself, inside another line, is not the check's verdict.
+    spoofed = findings(
+        network(
+            "http://127.0.0.1:8000/mcp",
+            evidence=(
+                "POST /mcp initialize -> 200, serverInfo.name=Origin header accepted by design",
+                "DNS-rebinding check: Origin http://x.invalid refused (HTTP 403)",
+            ),
+        )
+    )
+    assert "HE-NET-005" not in rule_ids(spoofed)
 
 
 def test_config_file_readable_by_others_is_reported_only_when_it_holds_secrets(

@@ -554,9 +554,8 @@ def test_a_server_that_validates_origin_refuses_the_rebinding_check():
         ref, _ = detect(listener)
     assert ref is not None
     [line] = [e for e in ref.evidence if "rebinding" in e]
-    assert line == (
-        f"DNS-rebinding check: Origin {hawkeye_detect_mcp.ladder.FOREIGN_ORIGIN} refused (HTTP 403)"
-    )
+    origin = hawkeye_detect_mcp.ladder.FOREIGN_ORIGIN
+    assert line == f"DNS-rebinding check: Origin {origin} refused (HTTP 403)"
     findings = analyse_server(ServerInventory(ref=ref))
     assert "HE-NET-005" not in {f.rule_id for f in findings}
 
@@ -567,8 +566,11 @@ def test_a_server_that_takes_any_origin_is_reported_for_dns_rebinding():
     assert ref is not None
     [line] = [e for e in ref.evidence if "rebinding" in e]
     origin = hawkeye_detect_mcp.ladder.FOREIGN_ORIGIN
-    assert line.startswith(f"Origin {origin} accepted (HTTP 200, initialize answered)")
-    assert any(e.startswith("Mcp-Session-Id issued; DELETE /mcp") for e in ref.evidence)
+    assert line.startswith(
+        f"DNS-rebinding check: Origin {origin} accepted (HTTP 200, initialize answered)"
+    )
+    # The session the check opened is ended too, and its line says how that went.
+    assert line.endswith("; Mcp-Session-Id issued; DELETE /mcp to end it -> 200")
     [finding] = [f for f in analyse_server(ServerInventory(ref=ref)) if f.rule_id == "HE-NET-005"]
     assert "DNS rebinding" in finding.evidence
 

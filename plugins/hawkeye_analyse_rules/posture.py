@@ -30,9 +30,10 @@ __all__ = ["config_file_findings", "config_path", "posture_findings"]
 
 _ALL_INTERFACES = frozenset({"0.0.0.0", "::", "[::]"})
 _LISTENING_ALL = re.compile(r"listening on (\S+) \(all interfaces\)")
-_ORIGIN_EVIDENCE = re.compile(
-    r"(?i)\borigin\b.*\b(?:accepted|not validated|not checked|ignored|allowed any)\b"
-)
+# Only the verdict line of a detector's DNS-rebinding check (hawkeye_detect_mcp writes
+# "DNS-rebinding check: Origin <origin> accepted (...)"), anchored at the start: a
+# server's own words inside another evidence line must not pass for it.
+_ORIGIN_EVIDENCE = re.compile(r"^DNS-rebinding check: Origin \S+ accepted\b")
 _PROTOCOL = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 OLDEST_CURRENT_PROTOCOL = "2025-03-26"
 _NETWORK = frozenset({"sse", "streamable-http", "http", "websocket"})

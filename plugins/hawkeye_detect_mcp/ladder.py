@@ -64,6 +64,9 @@ _MAX_DISCOVER = 3  # paths tried with server/discover
 _MAX_CHALLENGES = 2  # 401 challenges followed to their metadata
 #: The Origin of the DNS-rebinding check: a name under .invalid (RFC 2606) resolves nowhere.
 FOREIGN_ORIGIN = "http://rebinding-check.hawkeye.invalid"
+#: How the check's evidence line starts; rule HE-NET-005 reads only lines starting so, so
+#: what a server says of itself (its name, its errors) cannot pass for the check's verdict.
+REBINDING_CHECK = "DNS-rebinding check:"
 
 
 class Ladder:
@@ -245,7 +248,7 @@ class Ladder:
             or self.prober.exhausted
         ):
             return
-        sent = f"Origin {FOREIGN_ORIGIN}"
+        check = f"{REBINDING_CHECK} Origin {FOREIGN_ORIGIN}"
         try:
             reply = await self.prober.exchange(
                 "POST",
@@ -256,7 +259,7 @@ class Ladder:
                 follow=False,
             )
         except ProbeError as exc:
-            line = f"DNS-rebinding check: {sent} -> {exc.kind}"
+            line = f"{check} inconclusive ({exc.kind})"
         else:
             session = reply.headers.get("mcp-session-id")
             answer = judge_initialize(
@@ -264,13 +267,15 @@ class Ladder:
             )
             if answer.confidence >= CONCLUSIVE and not answer.error:
                 line = (
-                    f"{sent} accepted (HTTP {reply.status}, initialize answered): the Origin "
+                    f"{check} accepted (HTTP {reply.status}, initialize answered): the Origin "
                     "is not validated, so a web page can reach this server by DNS rebinding"
                 )
-                if session is not None:
-                    await self.end_session(reply, session, answer.protocol_version)
-            else:
-                line = f"DNS-rebinding check: {sent} refused (HTTP {reply.status})"
+            elif reply.status == 403 or (400 <= reply.status < 500 and session is None):
+                line = f"{check} refused (HTTP {reply.status})"
+            else:  # 429, 5xx, a single-session server's "already initialized": no verdict
+                line = f"{check} inconclusive (HTTP {reply.status})"
+            if session is not None:
+                line += f"; {await self.end_session(reply, session, answer.protocol_version)}"
         self.best = attrs.evolve(best, evidence=(*best.evidence, line))
 
     def note_challenge(self, reply: Reply, transport: str) -> None:
