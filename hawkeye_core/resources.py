@@ -12,10 +12,12 @@ resources, and plugins take what they hold from it (``ctx.resources``):
   process opens (HTTP clients, reports, the store).
 - ``processes``: stdio servers running at once (``exec_parallelism``).
 
-A stdio server takes ``{"processes": 1, "fds": FDS_PER_PROCESS}`` in one step,
-all or nothing; the TCP scanner takes its descriptors once, for the whole
-scan, and leaves room for every process slot, so the two never starve each
-other.
+A stdio server's call holds ``{"processes": 1, "fds": FDS_PER_PROCESS}``,
+taken in one step, all or nothing, by the runner before the call starts; the
+TCP scanner takes its descriptors once, for the whole scan, and leaves room
+for every process slot, so the two never starve each other. The HTTP clients
+of L2 and L3 are not counted: a share of descriptors per slot is kept out of
+the budget for them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import logging
 
 from hawkeye_core.concurrency.locks import ResourceAllocator
 from hawkeye_core.config import Settings
+from hawkeye_core.levels import Level
 
 __all__ = ["FDS_PER_PROCESS", "fd_budget", "run_resources", "scanner_fds"]
 
@@ -33,6 +36,8 @@ log = logging.getLogger("hawkeye.resources")
 FD_RESERVE = 256
 #: Descriptors a started stdio server costs this process: stdin, stdout, stderr, a spare.
 FDS_PER_PROCESS = 4
+#: Descriptors left free for each L2/L3 slot's HTTP connections (not counted by the allocator).
+FDS_PER_SESSION = 4
 
 
 def fd_budget(wanted: int) -> int:
@@ -70,11 +75,21 @@ def fd_budget(wanted: int) -> int:
 
 
 def run_resources(settings: Settings) -> ResourceAllocator:
-    """The allocator of one run: ``fds`` and ``processes``, sized from ``settings``."""
+    """The allocator of one run: ``fds`` and ``processes``, sized from ``settings``.
+
+    The soft limit is raised for the scanner's connects, every process slot
+    and the sockets of the L2 and L3 sessions (``FDS_PER_SESSION`` per slot,
+    not counted here but left free). On a limit too small for all of that,
+    fewer stdio servers run at once, and the budget never exceeds the limit.
+    """
     processes = settings.exec_parallelism
-    fds = fd_budget(settings.parallelism + FDS_PER_PROCESS * processes)
-    # However few descriptors there are, every process slot can be filled.
-    fds = max(fds, FDS_PER_PROCESS * processes + 1)
+    sessions = FDS_PER_SESSION * (settings.levels[Level.BATCH] + settings.levels[Level.INTROSPECT])
+    budget = fd_budget(settings.parallelism + FDS_PER_PROCESS * processes + sessions)
+    fds = max(FDS_PER_PROCESS + 1, budget - sessions)
+    if fds < FDS_PER_PROCESS * processes + 1:
+        fewer = max(1, (fds - 1) // FDS_PER_PROCESS)
+        log.info("%d stdio servers at once, not %d: too few file descriptors", fewer, processes)
+        processes = fewer
     return ResourceAllocator({"fds": fds, "processes": processes}, name="run resources")
 
 

@@ -90,21 +90,37 @@ class _Nothing:
 _NOTHING = _Nothing()
 
 
+_gc_lock = threading.Lock()
+_gc_runs = 0  # runs going on in this process
+_gc_saved: tuple[int, ...] = ()
+
+
 @contextlib.contextmanager
 def _fewer_collections() -> Iterator[None]:
-    """Collect young objects every 10,000 allocations, not 700, while a run goes on.
+    """Collect young objects every 10,000 allocations, not 700, while runs go on.
 
     A run allocates records, messages and futures by the thousand and keeps
     few cycles; at the default threshold the young generation is collected
     every few hundred allocations (about 0.3 ms per introspected server, and
-    2-3 ms when a full collection lands). The old thresholds come back after.
+    2-3 ms when a full collection lands). The first run to start saves the
+    thresholds and the last to end restores them, so runs in several threads
+    leave them as they found them; automatic collection turned off (threshold
+    0) stays off.
     """
-    old = gc.get_threshold()
-    gc.set_threshold(max(old[0], 10_000), *old[1:])
+    global _gc_runs, _gc_saved
+    with _gc_lock:
+        if _gc_runs == 0:
+            _gc_saved = gc.get_threshold()
+            if _gc_saved[0]:
+                gc.set_threshold(max(_gc_saved[0], 10_000), *_gc_saved[1:])
+        _gc_runs += 1
     try:
         yield
     finally:
-        gc.set_threshold(*old)
+        with _gc_lock:
+            _gc_runs -= 1
+            if _gc_runs == 0:
+                gc.set_threshold(*_gc_saved)
 
 
 def _tenth(rate: float | None) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import threading
 import time
@@ -160,3 +161,17 @@ def test_stdio_servers_queued_for_a_slot_neither_time_out_nor_trip_the_breaker(
     assert not [e for e in result.errors if "circuit breaker" in (e.error or "")]
     assert result.stats["waiting_for_resources"] > 0
     assert not _demo_processes()
+
+
+def test_a_small_descriptor_limit_means_fewer_servers_at_once_never_more_than_the_limit() -> None:
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (96, 96));"
+        "from hawkeye_core import Settings, run_resources;"
+        "caps = run_resources(Settings(exec_parallelism=8)).capacities;"
+        "print(caps['fds'], caps['processes'])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    fds, processes = map(int, done.stdout.split())
+    assert fds < 96 and 1 <= processes < 8
+    assert fds >= 4 * processes + 1

@@ -614,3 +614,36 @@ def test_a_process_and_the_network_server_on_its_port_are_tied_together():
         in servers["http://127.0.0.1:8000/mcp"].evidence
     )
     assert servers["http://127.0.0.1:9000/sse"].evidence == ()
+
+
+def test_runs_raise_the_gc_threshold_and_leave_it_as_they_found_it() -> None:
+    import gc
+    import threading as _threading
+
+    from hawkeye_core.runner import _fewer_collections
+
+    before = gc.get_threshold()
+    inside: list[tuple[int, ...]] = []
+    first_in, second_out = _threading.Event(), _threading.Event()
+
+    def first() -> None:
+        with _fewer_collections():
+            first_in.set()
+            assert second_out.wait(10)
+            inside.append(gc.get_threshold())
+
+    thread = _threading.Thread(target=first)
+    thread.start()
+    assert first_in.wait(10)
+    with _fewer_collections():  # overlaps the first, ends before it
+        inside.append(gc.get_threshold())
+    second_out.set()
+    thread.join(10)
+    assert all(t[0] >= 10_000 for t in inside)
+    assert gc.get_threshold() == before
+    gc.set_threshold(0)  # automatic collection off stays off
+    try:
+        with _fewer_collections():
+            assert gc.get_threshold()[0] == 0
+    finally:
+        gc.set_threshold(*before)
