@@ -70,8 +70,8 @@ def test_a_loop_that_spends_its_window_on_the_cpu_is_busy() -> None:
 
     async def spin_then_rest() -> tuple[bool, bool, bool]:
         first = load.busy()
-        started = time.thread_time()
-        while time.thread_time() - started < 0.06:
+        started = time.process_time()
+        while time.process_time() - started < 0.06:
             pass
         spun = load.busy()
         await asyncio.sleep(0.1)

@@ -5,8 +5,9 @@ the loop is mostly waiting on the network: that saves a round trip per list.
 Over HTTP/1.1 each list in flight takes a connection of its own, which costs
 CPU here and on the server. When the loop is busy the other sessions already
 fill every wait, so the lists are read one after the other over one
-connection. The measure is the loop thread's CPU time against the wall clock,
-over windows of ``window`` seconds.
+connection. The measure is the process's CPU time against the wall clock,
+over windows of ``window`` seconds: with one interpreter lock, a loop starved
+by other levels' threads is as short of CPU as one busy itself.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class _Window:
 class LoopLoad:
     """Tells, per event loop, whether its thread was busy in the last window.
 
-    Busy means it ran on the CPU for at least ``busy_share`` of the window. A
+    Busy means the process ran on the CPU for at least ``busy_share`` of the window. A
     loop seen for the first time is not busy. Safe to share between loops; a
     pickled copy starts with no history.
     """
@@ -50,9 +51,9 @@ class LoopLoad:
         self.__init__(**state)  # type: ignore[misc]
 
     def busy(self) -> bool:
-        """True if the running loop's thread was busy in its last full window."""
+        """True if the process was busy in the running loop's last full window."""
         loop = asyncio.get_running_loop()
-        now, cpu = time.monotonic(), time.thread_time()
+        now, cpu = time.monotonic(), time.process_time()
         window = self._loops.get(loop)
         if window is None:
             self._loops[loop] = _Window(now, cpu)
