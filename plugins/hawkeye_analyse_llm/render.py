@@ -143,20 +143,17 @@ def items_of(inventory: ServerInventory) -> Iterator[Item]:
         texts = {k: v for k, v in texts.items() if v}
         name = _clean(prompt.name, MAX_NAME_CHARS)
         yield _fit(Item(kind="prompt", name=name, original=prompt.name, texts=texts))
-    for resource in inventory.resources:
-        owner = resource.uri or resource.name
-        texts = {"name": _clean(resource.name, MAX_NAME_CHARS)} if resource.name else {}
-        if resource.description:
-            texts["description"] = _clean(resource.description, MAX_FIELD_CHARS)
+    addressed = [("resource", r.uri, r.name, r.description) for r in inventory.resources]
+    addressed += [
+        ("template", t.uri_template, t.name, t.description) for t in inventory.resource_templates
+    ]
+    for kind, address, label, description in addressed:
+        owner = address or label
+        texts = {"name": _clean(label, MAX_NAME_CHARS)} if label else {}
+        if description:
+            texts["description"] = _clean(description, MAX_FIELD_CHARS)
         name = _clean(owner, MAX_NAME_CHARS)
-        yield _fit(Item(kind="resource", name=name, original=owner, texts=texts))
-    for template in inventory.resource_templates:
-        owner = template.uri_template or template.name
-        texts = {"name": _clean(template.name, MAX_NAME_CHARS)} if template.name else {}
-        if template.description:
-            texts["description"] = _clean(template.description, MAX_FIELD_CHARS)
-        name = _clean(owner, MAX_NAME_CHARS)
-        yield _fit(Item(kind="template", name=name, original=owner, texts=texts))
+        yield _fit(Item(kind=kind, name=name, original=owner, texts=texts))
     if inventory.instructions and inventory.instructions.strip():
         texts = {"instructions": _clean(inventory.instructions, MAX_ITEM_CHARS - 200)}
         yield Item(kind="server", name="", original="", texts=texts)
