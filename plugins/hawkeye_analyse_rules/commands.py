@@ -27,12 +27,36 @@ _SH_FLAG = re.compile(r"^-[a-z]*c[a-z]*$")
 _PS_FLAGS = frozenset({"-c", "-command", "-encodedcommand", "-enc", "-ec", "-e", "/c"})
 _CMD_FLAGS = frozenset({"/c", "/k", "/r"})
 _META = re.compile(r"[|;&`$<>()]|&&|\|\|")
-_PIPE_TO_SHELL = re.compile(
-    r"(?i)\b(?:curl|wget|iwr|invoke-webrequest|irm|invoke-restmethod|fetch)\b[^|;&]*\|\s*"
-    r"(?:sudo\s+)?(?:sh|bash|zsh|dash|python3?|node|perl|ruby|iex|invoke-expression)\b"
-    r"|(?:sh|bash|zsh)\s+<\(\s*(?:curl|wget)\b|\$\(\s*(?:curl|wget)\b"
+# "curl ... | sh" is found a pipeline segment at a time: one regex with ``[^|;&]*``
+# between the downloader and the pipe rescans the rest of the segment from every
+# downloader word, which is quadratic on "iwr iwr iwr ..." with no pipe.
+_DOWNLOADER = re.compile(r"(?i)\b(?:curl|wget|iwr|invoke-webrequest|irm|invoke-restmethod|fetch)\b")
+_INTO_SHELL = re.compile(
+    r"(?i)\|\s*(?:sudo\s+)?(?:sh|bash|zsh|dash|python3?|node|perl|ruby|iex|invoke-expression)\b"
+)
+_SEGMENT_END = re.compile(r"[|;&]")
+_SHELL_SUBSTITUTION = re.compile(
+    r"(?i)(?:sh|bash|zsh)\s+<\(\s*(?:curl|wget)\b|\$\(\s*(?:curl|wget)\b"
     r"|\biex\s*\(\s*(?:new-object\s+net\.webclient|iwr|irm|invoke-webrequest)"
 )
+
+
+def _pipes_download_to_shell(command: str) -> bool:
+    """True for ``curl ... | sh``, ``bash <(curl ...)``, ``iex (iwr ...)`` and the like."""
+    if _SHELL_SUBSTITUTION.search(command):
+        return True
+    segment_start = 0
+    for end in _SEGMENT_END.finditer(command):
+        if (
+            end.group() == "|"
+            and _INTO_SHELL.match(command, end.start())
+            and _DOWNLOADER.search(command, segment_start, end.start())
+        ):
+            return True
+        segment_start = end.end()
+    return False
+
+
 _JS_RUNNERS = frozenset({"npx", "bunx", "pnpx"})
 _DLX = frozenset({"pnpm", "yarn", "npm", "bun"})
 _CONTAINERS = frozenset({"docker", "podman", "nerdctl"})
@@ -277,7 +301,7 @@ def command_findings(ref: ServerRef, where: Location) -> Iterator[Finding]:
             confidence=0.95,
             severity=Severity.LOW if launcher_only else None,
         )
-    if _PIPE_TO_SHELL.search(" ".join(argv)):
+    if _pipes_download_to_shell(" ".join(argv)):
         yield make_finding("HE-CFG-002", evidence=shown, location=where, confidence=0.95)
     for rule_id, detail, evidence in _launch_findings(inner):
         text = f"{evidence} ({detail})" if detail else evidence

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from hawkeye_analyse_rules.text import CONFUSABLES, Clean
+from hawkeye_analyse_rules.text import CONFUSABLES, Clean, Spans
 
 __all__ = ["ACTION", "CONCEAL_ANY", "DATA", "intent_signals"]
 
@@ -113,7 +113,7 @@ DESTINATION = _compile(
     r"https?://|\bquery\s+string\b|!\[|\bwebhook\b|\burl\s*=|\?[a-z_]+="
     r"|\b(?:field|parameter|param|argument|arg|campo|feld|champ|par[a\u00e1]metro|alan\w*)\b"
     r"|\bcall(?:ing)?\s+[a-z0-9]+_[a-z0-9_]+|\bbody\b|\bpayload\b"
-    r"|\b(?:to|with|into)\s+`?[a-z0-9]+_[a-z0-9_]+|[\w.+-]+@[a-z0-9-]+\.[a-z]{2,}"
+    r"|\b(?:to|with|into)\s+`?[a-z0-9]+_[a-z0-9_]+|(?<![\w.+-])[\w.+-]+@[a-z0-9-]+\.[a-z]{2,}"
     r"|\bpol[ue]\b|\btr\u01b0\u1eddng\b|\bveld\b"
     r"|\u0627\u0644\u062d\u0642\u0644|\u092b\u093c\u0940\u0932\u094d\u0921|\ud544\ub4dc"
     r"|\u30d5\u30a3\u30fc\u30eb\u30c9|\u5b57\u6bb5|\u6b04"
@@ -152,7 +152,7 @@ _GUARD = re.compile(
     r"\b(?:do\s+not|don'?t|never)\s+(?:do|follow|comply|obey|act\s+on)\b|\brefuse\b"
     r"|\bignore\s+(?:it|them|such|those)\b|\b(?:if|when)\s+(?:a|any|the)\s+(?:\w+\s+){0,6}asks?\b"
 )
-_ADDRESS = re.compile(r"https?://|[\w.+-]+@[a-z0-9-]+\.[a-z]{2,}")
+_ADDRESS = re.compile(r"https?://|(?<![\w.+-])[\w.+-]+@[a-z0-9-]+\.[a-z]{2,}")
 #: A negation earlier in the same clause: "never needs passwords, tokens or keys".
 _NEGATED = re.compile(r"\b(?:never|not|don'?t|no)\b[^.;:!?]{0,40}$")
 _WORD = re.compile(r"[a-z_][a-z0-9_]*")
@@ -190,13 +190,13 @@ def _destination(s: str, start: int, end: int, names: set[str]) -> str:
     return found.group(0) if found else ""
 
 
-def _route(s: str, names: set[str], parameter: bool, skip: Sequence[tuple[int, int]]) -> Hit | None:
+def _route(s: str, names: set[str], parameter: bool, skip: Spans) -> Hit | None:
     """The strongest ACTION + DATA (+ DESTINATION) in one sentence and its neighbours."""
     spans = _sentences(s)
     best: Hit | None = None
     for index, (start, end) in enumerate(spans):
         data = _unnegated(DATA, s, start, end)
-        if data is None or any(a <= data.start() < b for a, b in skip):
+        if data is None or skip.starts_in(data.start()):
             continue
         # the order may come in the next sentence ("read X. then send it"), not the one before
         window_start = start
@@ -222,7 +222,7 @@ def intent_signals(
     *,
     parameter: bool = False,
     value: bool = False,
-    skip: Sequence[tuple[int, int]] = (),
+    skip: Spans | Sequence[tuple[int, int]] = (),
 ) -> list[Hit]:
     """``(category, weight, start, end, detail)`` of the routing and concealment found in ``clean``.
 
@@ -237,7 +237,7 @@ def intent_signals(
     out: list[Hit] = []
     if DATA.search(s) is not None:
         names = {p.lower() for p in params if len(p) >= _MIN_PARAM}
-        route = _route(s, names, parameter, skip)
+        route = _route(s, names, parameter, skip if isinstance(skip, Spans) else Spans(skip))
         if route is not None:
             out.append(route)
     if value and not out:

@@ -278,7 +278,9 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"(?:to|at|into|on)\s+(?P<dest>https?://[^\s'\"<>)]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
             r"|\+\d[\d\s().-]{7,}\d)"
         ),
-        _c(r"https?://[^\s'\"<>]*[?&][\w-]+=\s*[{<\[]"),
+        # the address stops at the next "http": from every "https://" of
+        # "https://ahttps://a..." an open-ended span would rescan the rest (quadratic)
+        _c(r"https?://(?:[^\s'\"<>h]|h(?!ttps?://))*[?&][\w-]+=\s*[{<\[]"),
     ),
     "redirect": (
         _c(

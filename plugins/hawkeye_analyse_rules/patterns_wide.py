@@ -134,7 +134,7 @@ EXTRA_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"(?:replaced|changed|set|switched|redirected|rewritten)\s+(?:with|to|by)\b"
         ),
         _c(
-            r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s+(?:as|als|como|comme|come)?\s*(?:an?\s+|the\s+)?(?:additional\s+|hidden\s+"
+            r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s+(?:as|als|como|comme|come)?\s*(?:an?\s+|the\s+)?(?:additional\s+|hidden\s+"
             r"|extra\s+)?(?:bcc|cc|blind[- ]?copy|carbon[- ]copy|recipient|attendee|participant"
             r"|teilnehmer|destinatario|destinataire|participante)"
         ),

@@ -26,6 +26,7 @@ the span of the original text it matched.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Iterable
@@ -41,7 +42,7 @@ from hawkeye_analyse_rules.patterns import (
     PARAM_HARVEST,
     PATTERNS,
 )
-from hawkeye_analyse_rules.text import Clean
+from hawkeye_analyse_rules.text import Clean, Spans
 
 __all__ = ["STRONG", "WEIGHTS", "Signal", "find_signals", "gate", "score"]
 
@@ -123,26 +124,49 @@ _ABOUT_ATTACKS = re.compile(
 _LOOK_FOR = re.compile(
     r"\b(?:look|check|scan|watch|search)\s+(?:out\s+)?for\b|\btopics\s+include\b"
 )
-_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+#: Where a sentence ends: ``.``, ``!`` or ``?`` before a space or the end, or a line break.
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
 
 
-def _sentence_end(s: str, start: int) -> int:
-    match = _SENTENCE_END.search(s, start)
-    return match.end() if match else len(s)
+class _SentenceEnds:
+    """The end of the sentence at or after any offset of ``s``, from one scan of ``s``.
+
+    Searching on from each quoted example instead rescans the rest of a text
+    without full stops once per example: quadratic on thousands of examples.
+    """
+
+    __slots__ = ("_marks", "_s")
+
+    def __init__(self, s: str) -> None:
+        self._s = s
+        self._marks = [m.start() for m in _SENTENCE_END.finditer(s)]
+
+    def after(self, start: int) -> int:
+        """The end of the first sentence end at or after ``start``, its space included."""
+        index = bisect.bisect_left(self._marks, start)
+        if index == len(self._marks):
+            return len(self._s)
+        mark = self._marks[index]
+        if self._s[mark] == "\n":
+            return mark + 1
+        return min(mark + 2, len(self._s))
 
 
-def _quoted_regions(s: str) -> list[tuple[int, int]]:
+def _quoted_regions(s: str) -> Spans:
     """Spans of ``s`` that quote or list examples rather than give orders."""
     regions: list[tuple[int, int]] = []
+    ends: _SentenceEnds | None = None
     if "'" in s or '"' in s or "\u2018" in s or "\u201c" in s:
         for match in _EXAMPLE.finditer(s):
+            ends = ends or _SentenceEnds(s)
             # the sentence ends after the closing quote, not at a dot inside it
             close = s.find(s[match.end() - 1], match.end())
-            regions.append((match.start(), _sentence_end(s, max(close, match.end()))))
+            regions.append((match.start(), ends.after(max(close, match.end()))))
     if _ABOUT_ATTACKS.search(s):
         for match in _LOOK_FOR.finditer(s):
-            regions.append((match.start(), _sentence_end(s, match.end())))
-    return regions
+            ends = ends or _SentenceEnds(s)
+            regions.append((match.start(), ends.after(match.end())))
+    return Spans(regions)
 
 
 def _negated(s: str, start: int, end: int) -> bool:
@@ -152,13 +176,13 @@ def _negated(s: str, start: int, end: int) -> bool:
 
 
 def _search(
-    category: str, pattern: re.Pattern[str], s: str, regions: list[tuple[int, int]]
+    category: str, pattern: re.Pattern[str], s: str, regions: Spans
 ) -> re.Match[str] | None:
     """The first match of ``pattern`` that is neither negated nor inside a quoted example."""
     check_negation = category in _NEGATABLE
     for match in pattern.finditer(s):
         start, end = match.span()
-        if regions and any(a < end <= b for a, b in regions):
+        if regions and regions.ends_in(end):
             continue
         if check_negation and _negated(s, start, end):
             continue

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 __all__ = [
     "BIDI_CONTROLS",
     "PADDING",
     "Clean",
+    "Spans",
     "comments",
     "decoded_blobs",
     "excerpt",
@@ -155,6 +158,35 @@ class Clean:
         first = self._origin[min(start, len(self._origin) - 1)]
         last = self._origin[min(max(end - 1, start), len(self._origin) - 1)] + 1
         return first, last
+
+
+class Spans:
+    """A set of ``(start, end)`` spans that answers "is this offset inside one?" in log time.
+
+    A hostile text can hold thousands of quoted examples; testing every match
+    against every span would be quadratic.
+    """
+
+    __slots__ = ("_ends", "_starts")
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        ordered = sorted(spans)
+        self._starts = [a for a, _ in ordered]
+        # the furthest end of any span starting at or before each one
+        self._ends = list(itertools.accumulate((b for _, b in ordered), max))
+
+    def __bool__(self) -> bool:
+        return bool(self._starts)
+
+    def ends_in(self, offset: int) -> bool:
+        """True if ``start < offset <= end`` for some span."""
+        index = bisect.bisect_left(self._starts, offset)
+        return index > 0 and self._ends[index - 1] >= offset
+
+    def starts_in(self, offset: int) -> bool:
+        """True if ``start <= offset < end`` for some span."""
+        index = bisect.bisect_right(self._starts, offset)
+        return index > 0 and self._ends[index - 1] > offset
 
 
 def skeleton(name: str) -> str:
