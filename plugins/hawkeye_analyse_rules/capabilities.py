@@ -62,7 +62,7 @@ from hawkeye_analyse_rules.capability_words import (
     WRITE_VERBS,
 )
 from hawkeye_analyse_rules.rules import make_finding
-from hawkeye_analyse_rules.surface import server_label, tool_params
+from hawkeye_analyse_rules.surface import tool_params
 from hawkeye_analyse_rules.text import name_tokens, reveal
 from hawkeye_core import Finding, Location, ServerInventory, Tool
 
@@ -250,7 +250,7 @@ def _capability_evidence(tool: Tool) -> str:
 
 def capability_findings(inventory: ServerInventory) -> Iterator[Finding]:
     """HE-CAP-*, HE-ANN-* and HE-NAME-* findings for the tools of ``inventory``."""
-    server = server_label(inventory.ref)
+    server = inventory.ref.label
     counts = Counter(tool.name for tool in inventory.tools)
     for tool in inventory.tools:
         where = Location(server=server, tool=tool.name)

@@ -22,7 +22,7 @@ from hawkeye_analyse_rules.capabilities import classify, first_sentence
 from hawkeye_analyse_rules.posture import config_file_findings, config_path
 from hawkeye_analyse_rules.rules import make_finding
 from hawkeye_analyse_rules.signals import find_signals
-from hawkeye_analyse_rules.surface import server_label, surfaces
+from hawkeye_analyse_rules.surface import surfaces
 from hawkeye_analyse_rules.text import Clean, excerpt, name_tokens, reveal, skeleton
 from hawkeye_core import Finding, Location, ServerInventory, ServerRef, Tool
 
@@ -279,7 +279,7 @@ def cross_server_findings(inventories: Sequence[ServerInventory]) -> Iterator[Fi
         if inventory.ref.key in seen:
             continue
         seen.add(inventory.ref.key)
-        groups[client_key(inventory.ref)].append(_Server(inventory, server_label(inventory.ref)))
+        groups[client_key(inventory.ref)].append(_Server(inventory, inventory.ref.label))
     for key, servers in sorted(groups.items()):
         file = key.partition(":")[2] if key.startswith("config:") else None
         group = _group_label(key)

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from hawkeye_analyse_rules.payloads import hidden_payloads
 from hawkeye_analyse_rules.rules import make_finding
 from hawkeye_analyse_rules.signals import STRONG, find_signals, gate
-from hawkeye_analyse_rules.surface import Surface, location_of, server_label, surfaces
+from hawkeye_analyse_rules.surface import Surface, location_of, surfaces
 from hawkeye_analyse_rules.text import (
     BIDI_CONTROLS,
     PADDING,
@@ -172,7 +172,7 @@ def _surface_findings(inventory: ServerInventory, surface: Surface) -> Iterator[
 
 
 def _name_findings(inventory: ServerInventory) -> Iterator[Finding]:
-    server = server_label(inventory.ref)
+    server = inventory.ref.label
     for tool in inventory.tools:
         name = tool.name
         if name.isascii():

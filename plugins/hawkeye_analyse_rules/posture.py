@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 
 from hawkeye_analyse_rules.commands import MARKER, command_findings
 from hawkeye_analyse_rules.rules import make_finding
-from hawkeye_analyse_rules.surface import server_label
 from hawkeye_analyse_rules.text import reveal
 from hawkeye_core import Finding, Location, ServerInventory, ServerRef, Severity
 
@@ -141,7 +140,7 @@ def posture_findings(inventory: ServerInventory) -> Iterator[Finding]:
     """HE-CFG-* (but 006) and HE-NET-* findings for one server."""
     ref = inventory.ref
     path = config_path(ref)
-    where = Location(server=server_label(ref), file=path)
+    where = Location(server=ref.label, file=path)
     if ref.transport == "stdio" or ref.command:
         yield from command_findings(ref, where)
     names = _env_secrets(ref)
@@ -156,7 +155,7 @@ def posture_findings(inventory: ServerInventory) -> Iterator[Finding]:
             "HE-NET-006",
             evidence=f"protocolVersion {version} "
             f"(current versions start at {OLDEST_CURRENT_PROTOCOL})",
-            location=Location(server=server_label(ref)),
+            location=Location(server=ref.label),
             confidence=0.95,
         )
 
@@ -176,11 +175,11 @@ def config_file_findings(refs: Iterable[ServerRef]) -> Iterator[Finding]:
         if not stat.S_ISREG(mode) or not mode & (stat.S_IRGRP | stat.S_IROTH):
             continue
         who = "all users" if mode & stat.S_IROTH else "its group"
-        names = ", ".join(sorted({server_label(r) for r in holders}))[:120]
+        names = ", ".join(sorted({r.label for r in holders}))[:120]
         yield make_finding(
             "HE-CFG-006",
             evidence=f"mode {stat.filemode(mode)} (readable by {who}); secrets of: {names}",
-            location=Location(server=server_label(holders[0]), file=path),
+            location=Location(server=holders[0].label, file=path),
             confidence=0.95,
             severity=None if mode & stat.S_IROTH else Severity.MEDIUM,
         )

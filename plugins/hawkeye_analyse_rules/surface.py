@@ -16,9 +16,9 @@ from typing import Any
 
 from attrs import frozen
 
-from hawkeye_core import Location, ServerInventory, ServerRef, Tool
+from hawkeye_core import Location, ServerInventory, Tool
 
-__all__ = ["Surface", "location_of", "server_label", "surfaces", "tool_params"]
+__all__ = ["Surface", "location_of", "surfaces", "tool_params"]
 
 MAX_DEPTH = 8
 MAX_NODES = 400
@@ -40,20 +40,9 @@ class Surface:
     params: frozenset[str] = frozenset()
 
 
-def server_label(ref: ServerRef) -> str:
-    """How findings name a server: its config name, else its URL, else its command."""
-    if ref.name:
-        return ref.name
-    if ref.url:
-        return ref.url
-    if ref.command:
-        return " ".join(ref.command)[:200]
-    return ref.key
-
-
 def location_of(inventory: ServerInventory, surface: Surface | None = None) -> Location:
     """The location of ``surface`` (or of the server itself) in ``inventory``."""
-    server = server_label(inventory.ref)
+    server = inventory.ref.label
     if surface is None or surface.kind == "server":
         return Location(server=server)
     if surface.kind == "tool":
