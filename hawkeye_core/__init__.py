@@ -5,7 +5,7 @@ Plugins import only what this module exports.
 
 from hawkeye_core import store
 from hawkeye_core._version import __version__
-from hawkeye_core.calls import CallContext
+from hawkeye_core.calls import CallContext, CallProblem
 from hawkeye_core.cli_ai import load_model as load_ai_model
 from hawkeye_core.concurrency.aio import (
     AsyncBatch,
@@ -81,6 +81,7 @@ __all__ = [
     "BreakerState",
     "CallAbandoned",
     "CallContext",
+    "CallProblem",
     "CircuitBreaker",
     "CircuitOpenError",
     "ConfigError",

@@ -27,7 +27,17 @@ if TYPE_CHECKING:
     from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter
     from hawkeye_core.config import Settings
 
-__all__ = ["CallContext", "is_async_callable"]
+__all__ = ["CallContext", "CallProblem", "is_async_callable"]
+
+
+class CallProblem(Exception):
+    """Raised by a ``run`` whose subject could not be fully handled, through no fault of its own.
+
+    A server whose texts the model could not judge, for example. The call's
+    ``Outcome`` is an error with this message, as for any exception, but the
+    plugin's circuit breaker counts the call as a success: a few hostile
+    subjects do not cut the plugin off for the rest of the run.
+    """
 
 
 class CallContext:

@@ -35,7 +35,7 @@ from typing import Any
 import attrs
 
 from hawkeye_core._version import __version__
-from hawkeye_core.calls import CallContext, is_async_callable, run_async, run_sync
+from hawkeye_core.calls import CallContext, CallProblem, is_async_callable, run_async, run_sync
 from hawkeye_core.concurrency.batch import Backpressure
 from hawkeye_core.concurrency.breaker import BreakerRegistry
 from hawkeye_core.concurrency.cache import TTLCache
@@ -533,7 +533,10 @@ class Run:
             self.stats.incr("calls_ok")
             self.router.introspection_ended(call.job, None)
             return
-        call.permit.failure()
+        if isinstance(exc, CallProblem):
+            call.permit.success()  # the subject's problem, not the plugin's
+        else:
+            call.permit.failure()
         self.stats.incr("calls_failed")
         log.warning("%s failed on %s: %s", call.job.entry.key, call.job.subject, exc)
         self._record(

@@ -10,7 +10,18 @@ answer follows from what was sent:
   ``ANSWER-HUGE``, ``ANSWER-FENCED`` and ``ANSWER-FAIL`` in a text make it
   answer like a model gone wrong: prose, a made-up quote, a tool that does not
   exist, an endless answer, JSON in a Markdown fence, a provider error;
+- ``ANSWER-FENCE-BOMB`` makes it answer a fence, 32,000 newlines and an ``x``
+  (what a backtracking fence pattern takes hours over); ``ANSWER-REFUSE``
+  makes the provider refuse the request with a 400 (a content filter);
+  ``ANSWER-HANG`` makes it hang until ``RELEASE`` is set; ``ANSWER-COSTLY``
+  makes it report a million input tokens; ``ANSWER-QUOTE-LOOSELY`` quotes
+  the marker's sentence in capitals with its spaces changed;
 - it reports its token usage as a quarter of the characters in and out.
+
+``hawkeye-test-reasoner`` is the judge as a reasoning model: it takes
+``max_tokens``, ``temperature``, ``reasoning_effort`` and ``timeout``
+options, records them, and refuses any temperature but the default, as
+OpenAI's o-series does.
 
 Every call is counted in ``CALLS`` and, when ``LLM_TEST_JUDGE_LOG`` names a
 file, appended to it (one JSON line: thread name, time, the prompt), so a
@@ -39,11 +50,21 @@ MARKER = "EXFIL-MARKER"
 CALLS: list[dict[str, Any]] = []
 #: Called with each prompt as the model starts on it (a test looks at what was said before).
 ON_CALL: list[Callable[[str], None]] = []
+#: Set by a test to end every ``ANSWER-HANG``.
+RELEASE = threading.Event()
 _lock = threading.Lock()
+
+
+class ContentFiltered(llm.ModelError):
+    """A provider's refusal of one request, with its HTTP status as OpenAI's errors have it."""
+
+    status_code = 400
+
+
 _DATA = re.compile(r"<<<DATA-([0-9a-f]+)>>>\n(.*)\n<<<END-DATA-\1>>>", re.DOTALL)
 
 
-def _record(prompt: str) -> None:
+def _record(prompt: str, options: dict[str, Any] | None = None) -> None:
     for callback in ON_CALL:
         callback(prompt)
     call = {
@@ -51,6 +72,7 @@ def _record(prompt: str) -> None:
         "chars": len(prompt),
         "at": time.monotonic(),
         "prompt": prompt,
+        "options": options or {},
     }
     with _lock:
         CALLS.append(call)
@@ -68,6 +90,11 @@ def _sentence(text: str, word: str) -> str:
     return word
 
 
+def _loosely(quote: str) -> str:
+    """``quote`` as a sloppy model copies it: in capitals, its spaces doubled."""
+    return quote.upper().replace(" ", "  ")
+
+
 def judge(prompt: str) -> Iterator[str]:
     """The answer to ``prompt``, in chunks, following the rules of the module docstring."""
     match = _DATA.search(prompt)
@@ -78,6 +105,13 @@ def judge(prompt: str) -> Iterator[str]:
     everything = json.dumps(data, ensure_ascii=False)
     if "ANSWER-FAIL" in everything:
         raise llm.ModelError("the test provider is unavailable")
+    if "ANSWER-REFUSE" in everything:
+        raise ContentFiltered("the request was rejected by the content filter")
+    if "ANSWER-HANG" in everything:
+        RELEASE.wait(60)
+    if "ANSWER-FENCE-BOMB" in everything:
+        yield "```" + "\n" * 32_000 + "x"
+        return
     if "ANSWER-NOT-JSON" in everything:
         yield "Sure! This server looks fine to me, nothing to worry about."
         return
@@ -96,7 +130,9 @@ def judge(prompt: str) -> Iterator[str]:
                         "category": "poisoning",
                         "severity": "high",
                         "confidence": 0.95,
-                        "evidence": _sentence(text, MARKER),
+                        "evidence": _loosely(_sentence(text, MARKER))
+                        if "ANSWER-QUOTE-LOOSELY" in everything
+                        else _sentence(text, MARKER),
                         "reason": "It tells the model to send data to the marker address.",
                     }
                 )
@@ -135,19 +171,46 @@ class _Judge:
 
     def _answer(self, prompt: llm.Prompt, response: llm.Response) -> Iterator[str]:
         text = prompt.prompt or ""
-        _record(text)
+        options = {k: v for k, v in dict(prompt.options).items() if v is not None}
+        _record(text, options)
+        if options.get("temperature", 1) != 1:
+            raise ContentFiltered("Unsupported value: 'temperature' does not support 0")
         answered = 0
         for chunk in judge(text):
             answered += len(chunk)
             yield chunk
         system = prompt.system or ""
-        response.set_usage(input=(len(system) + len(text)) // 4, output=answered // 4)
+        used = (len(system) + len(text)) // 4
+        if "ANSWER-COSTLY" in text:
+            used = 1_000_000
+        response.set_usage(input=used, output=answered // 4)
 
 
 class JudgeModel(_Judge, llm.Model):
     """A model that needs no key."""
 
     model_id = "hawkeye-test-judge"
+
+    def execute(
+        self,
+        prompt: llm.Prompt,
+        stream: bool,
+        response: llm.Response,
+        conversation: llm.Conversation | None,
+    ) -> Iterator[str]:
+        yield from self._answer(prompt, response)
+
+
+class ReasonerModel(_Judge, llm.Model):
+    """The judge as a reasoning model, with the options such models take."""
+
+    model_id = "hawkeye-test-reasoner"
+
+    class Options(llm.Options):
+        max_tokens: int | None = None
+        temperature: float | None = None
+        reasoning_effort: str | None = None
+        timeout: float | None = None
 
     def execute(
         self,
@@ -181,3 +244,4 @@ class KeyedJudgeModel(_Judge, llm.KeyModel):
 def register_models(register: Any) -> None:
     register(JudgeModel(), aliases=("hawkeye-test",))
     register(KeyedJudgeModel())
+    register(ReasonerModel())

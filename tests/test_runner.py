@@ -12,6 +12,7 @@ import pytest
 
 from hawkeye_core import (
     Analyser,
+    CallProblem,
     Detector,
     Endpoint,
     Finding,
@@ -251,6 +252,31 @@ def test_a_plugin_that_keeps_failing_is_cut_off_by_its_breaker():
     assert statuses.count("error") == 3 and len(calls) == 3
     assert statuses.count("skipped") == 17
     assert result.stats["skipped"] == 17
+
+
+def test_a_call_problem_is_an_error_outcome_but_does_not_open_the_breaker():
+    calls = []
+
+    def scan(target, ctx):
+        for port in range(1, 11):
+            yield Endpoint(host=target.host, port=port)
+
+    def picky(endpoint, ctx):
+        calls.append(endpoint.port)
+        raise CallProblem(f"port {endpoint.port} could not be handled")
+
+    p = plugin(
+        "picky",
+        hawkeye_scanners=lambda: [Scanner(name="s", run=scan)],
+        hawkeye_detectors=lambda: [Detector(name="picky", run=picky)],
+    )
+    settings = Settings(breaker_threshold=3, breaker_reset=60, levels={Level.BATCH: 1})
+    result = run_pipeline(["127.0.0.1"], p, settings=settings)
+    assert len(calls) == 10  # never cut off
+    assert [o.status for o in result.errors] == ["error"] * 10
+    assert all(o.error_type == "CallProblem" for o in result.errors)
+    assert "could not be handled" in (result.errors[0].error or "")
+    assert result.stats.get("skipped", 0) == 0
 
 
 def test_records_of_the_wrong_type_are_dropped_and_reported():

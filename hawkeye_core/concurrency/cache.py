@@ -192,7 +192,14 @@ class TTLCache(Generic[K, V]):
                 return default
             return entry.value
 
-    def get_or_set(self, key: K, factory: Callable[[], V], *, ttl: float | None = None) -> V:
+    def get_or_set(
+        self,
+        key: K,
+        factory: Callable[[], V],
+        *,
+        ttl: float | None = None,
+        timeout: float | None = None,
+    ) -> V:
         """Return the value for ``key``, computing and storing ``factory()`` if missing.
 
         Concurrent callers for the same missing key share one ``factory`` call:
@@ -201,8 +208,12 @@ class TTLCache(Generic[K, V]):
         every caller that was waiting for that call gets the exception; if it is
         interrupted (``KeyboardInterrupt``, cancellation) a waiter runs it again.
         A ``set``, ``pop`` or ``clear`` of the key while ``factory`` runs wins:
-        the computed value is returned but not stored.
+        the computed value is returned but not stored. ``timeout``: seconds a
+        caller waits for another caller's ``factory`` before ``TimeoutError``
+        (None: as long as it takes); the caller that runs ``factory`` is not
+        bounded by it.
         """
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             with self._lock:
                 entry = self._lookup(key)
@@ -214,7 +225,9 @@ class TTLCache(Generic[K, V]):
                     flight = self._inflight[key] = _InFlight()
             if owner:
                 return self._compute(key, flight, factory, ttl)
-            flight.done.wait()
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not flight.done.wait(left):
+                raise TimeoutError(f"waited {timeout:g} s for another caller to compute the value")
             if flight.error is None:
                 return flight.value  # type: ignore[no-any-return]
             if isinstance(flight.error, Exception):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 from attrs import frozen
@@ -35,8 +34,7 @@ MAX_EVIDENCE = 300  # characters of a quote that are kept
 MAX_REASON = 300  # characters of a reason that are kept
 MIN_QUOTE = 8  # a shorter quote shows nothing (unless it is a whole text)
 MAX_CONFIDENCE = 0.9  # a model's judgement is never as sure as a proof
-_FENCED = re.compile(r"\A```[a-zA-Z]*\s*\n(.*)\n\s*```\Z", re.DOTALL)
-_SPACES = re.compile(r"\s+")
+_FENCE = "```"
 
 
 class AnswerError(ValueError):
@@ -59,11 +57,19 @@ def _snippet(text: str) -> str:
     return terminal_safe(text.strip(), 60) or "an empty answer"
 
 
+def _unfenced(text: str) -> str:
+    """``text`` without a Markdown fence around it (string operations: linear on any text)."""
+    if text.startswith(_FENCE):
+        text = text.partition("\n")[2]  # the opening line, with its language tag
+        if text.rstrip().endswith(_FENCE):
+            text = text.rstrip()[: -len(_FENCE)]
+    return text.strip()
+
+
 def _entries(text: str) -> list[Any]:
-    text = text.strip()
-    fenced = _FENCED.match(text)
-    if fenced:  # many models wrap JSON in a Markdown fence, even when told not to
-        text = fenced.group(1).strip()
+    text = _unfenced(
+        text.strip()
+    )  # many models wrap JSON in a Markdown fence, even when told not to
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
@@ -75,19 +81,42 @@ def _entries(text: str) -> list[Any]:
     raise AnswerError('the model\'s answer is JSON but not {"findings": [...]}')
 
 
-def _normal(text: str) -> str:
-    return _SPACES.sub(" ", text).strip().casefold()
+def _normal(text: str) -> tuple[str, list[int]]:
+    """``text`` with runs of spaces made one, trimmed and casefolded, and for each of its
+    characters the index in ``text`` it came from."""
+    out: list[str] = []
+    where: list[int] = []
+    space = True  # at the start: leading spaces are dropped
+    for index, char in enumerate(text):
+        if char.isspace():
+            if not space:
+                out.append(" ")
+                where.append(index)
+                space = True
+            continue
+        space = False
+        folded = char.casefold()
+        out.append(folded)
+        where.extend([index] * len(folded))
+    normal = "".join(out)
+    if normal.endswith(" "):
+        normal = normal[:-1]
+        where.pop()
+    return normal, where
 
 
-def _quoted(evidence: str, item: Item) -> bool:
-    """True if ``evidence`` is in one of ``item``'s texts (spaces and case aside)."""
-    quote = _normal(evidence)
+def _quoted(evidence: str, item: Item) -> str | None:
+    """The span of one of ``item``'s texts that ``evidence`` quotes (spaces and case aside)."""
+    quote, _ = _normal(evidence)
     if not quote:
-        return False
-    texts = [item.name, *item.texts.values()]
-    if len(quote) < MIN_QUOTE and not any(quote == _normal(t) for t in texts):
-        return False
-    return any(quote in _normal(text) for text in texts)
+        return None
+    for text in (item.name, *item.texts.values()):
+        normal, where = _normal(text)
+        start = normal.find(quote)
+        if start < 0 or (len(quote) < MIN_QUOTE and quote != normal):
+            continue
+        return text[where[start] : where[start + len(quote) - 1] + 1]
+    return None
 
 
 def _entry(entry: Any, batch: Batch) -> Judgement | str:
@@ -113,7 +142,8 @@ def _entry(entry: Any, batch: Batch) -> Judgement | str:
     if not math.isfinite(confidence):
         return "no confidence"
     evidence = entry.get("evidence")
-    if not isinstance(evidence, str) or not _quoted(evidence, item):
+    span = _quoted(evidence, item) if isinstance(evidence, str) else None
+    if span is None:
         return f"its evidence is not a quote of {kind} {terminal_safe(item.name, 60)}"
     reason = entry.get("reason")
     return Judgement(
@@ -121,7 +151,7 @@ def _entry(entry: Any, batch: Batch) -> Judgement | str:
         category=category,
         severity=severity,
         confidence=round(min(MAX_CONFIDENCE, max(0.05, float(confidence))), 2),
-        evidence=evidence.strip()[:MAX_EVIDENCE],
+        evidence=span[:MAX_EVIDENCE],  # the server's own words, not the model's copy
         reason=" ".join(reason.split())[:MAX_REASON] if isinstance(reason, str) else "",
     )
 

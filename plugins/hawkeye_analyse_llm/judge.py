@@ -18,15 +18,25 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from attrs import define
 
 from hawkeye_analyse_llm.answer import AnswerError, Judgement, parse_answer
-from hawkeye_analyse_llm.model import Reply, ask, estimate_tokens, model_origin
+from hawkeye_analyse_llm.model import (
+    Reply,
+    ask,
+    estimate_tokens,
+    is_reasoning_model,
+    model_origin,
+    provider_fault,
+    takes_max_tokens,
+)
 from hawkeye_analyse_llm.render import (
     MAX_REQUEST_CHARS,
     MAX_REQUESTS,
@@ -38,6 +48,7 @@ from hawkeye_analyse_llm.render import (
 )
 from hawkeye_core import (
     CallContext,
+    CallProblem,
     CircuitBreaker,
     CircuitOpenError,
     Finding,
@@ -51,24 +62,56 @@ from hawkeye_core import load_ai_model as load_model
 if TYPE_CHECKING:
     import llm
 
-__all__ = ["ANSWER_TOKENS", "MAX_ANSWER_CHARS", "BudgetSpent", "Judge", "ModelFailed"]
+__all__ = [
+    "ANSWER_TOKENS",
+    "MAX_ANSWER_CHARS",
+    "REASONING_ANSWER_TOKENS",
+    "AnswerUnusable",
+    "BudgetSpent",
+    "Judge",
+    "ModelFailed",
+    "ModelRefused",
+    "NotJudged",
+    "reservation",
+]
 
 MAX_ANSWER_CHARS = 32_768  # characters of an answer that are read
 ANSWER_TOKENS = 2_000  # tokens reserved for each answer (and asked for, where the model takes it)
+REASONING_ANSWER_TOKENS = 8_000  # the same for reasoning models: their reasoning counts too
 _CACHE_TTL = 3_600.0  # seconds; a run's cache is dropped with the run anyway
 _CACHE_NAMESPACE = "hawkeye_analyse_llm"
 
 
-class BudgetSpent(RuntimeError):
+class NotJudged(CallProblem):
+    """Part of a server was not judged, through no fault of the analyser (see CallProblem)."""
+
+
+class BudgetSpent(NotJudged):
     """The run's token budget has no room for this request; it was not sent."""
+
+
+class AnswerUnusable(NotJudged):
+    """The model answered, but part of the server could not be judged from its answer."""
+
+
+class ModelRefused(NotJudged):
+    """The provider refused this request (a 4xx such as a content filter), not every request."""
 
 
 class ModelFailed(RuntimeError):
     """The model could not be asked (an error of the provider, or its breaker is open)."""
 
 
-class AnswerUnusable(RuntimeError):
-    """The model answered, but part of the server could not be judged from its answer."""
+def answer_tokens(model: llm.Model) -> int:
+    """Tokens an answer of ``model`` may cost: what it is told, or all that is ever read."""
+    if not takes_max_tokens(model):
+        return MAX_ANSWER_CHARS  # a token a character at worst: nothing bounds it but the read
+    return REASONING_ANSWER_TOKENS if is_reasoning_model(model) else ANSWER_TOKENS
+
+
+def reservation(model: llm.Model, prompt: str) -> int:
+    """The tokens reserved for asking ``model`` ``prompt``: its estimate and the answer's."""
+    return estimate_tokens(SYSTEM_PROMPT) + estimate_tokens(prompt) + answer_tokens(model)
 
 
 @define
@@ -94,12 +137,15 @@ class Judge:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
+        self._budget_freed = threading.Condition(self._lock)
         self._model: llm.Model | None = None
         self._origin = ""
-        self._disclosed = False
+        self._disclosing = threading.Lock()  # held while the disclosure is written
+        self._disclosed = threading.Event()  # set once it is written
         self._limiter: RateLimiter | None = None
         self.tally = Tally()
-        self._reserved = 0
+        self._reservations: dict[int, tuple[int, float]] = {}  # id -> (tokens, expires)
+        self._ids = itertools.count()
 
     # -- the analyser ------------------------------------------------------------
     def wanted(self, inventory: ServerInventory) -> bool:
@@ -133,15 +179,16 @@ class Judge:
                 problems.append(f"stopped before request {number} of {len(plan.batches)}")
                 break
             try:
-                reply = self._reply(model, batch, breaker, ctx)
-            except (BudgetSpent, ModelFailed) as exc:
+                reply, asked = self._reply(model, batch, breaker, ctx)
+            except (NotJudged, ModelFailed) as exc:
                 left = len(plan.batches) - number
                 later = f" ({left} more request{'s' if left != 1 else ''} not sent)" if left else ""
                 raise type(exc)(f"{exc}{later}") from None
             with self._lock:
                 if number == 1:
                     self.tally.servers += 1
-                self.tally.items += len(batch.items)
+                if asked:  # items answered from the cache were not sent again
+                    self.tally.items += len(batch.items)
             if reply.cut:
                 problems.append(
                     f"request {number}: the answer is over {MAX_ANSWER_CHARS:,} characters; "
@@ -181,18 +228,28 @@ class Judge:
 
     def _reply(
         self, model: llm.Model, batch: Batch, breaker: CircuitBreaker, ctx: CallContext
-    ) -> Reply:
+    ) -> tuple[Reply, bool]:
+        """The reply to ``batch``, and whether it was asked (False: from the run's cache)."""
         prompt = user_prompt(batch)
         digest = hashlib.sha256(f"{SYSTEM_PROMPT}\0{prompt}".encode()).hexdigest()
         key = (_CACHE_NAMESPACE, model.model_id, digest)
         asked: list[bool] = []
         request = functools.partial(self._request, model, prompt, breaker, ctx, asked)
-        reply: Reply = ctx.cache.get_or_set(key, request, ttl=_CACHE_TTL)
+        try:
+            # Waiting for another call asking the same: never past this call's deadline.
+            reply: Reply = ctx.cache.get_or_set(
+                key, request, ttl=_CACHE_TTL, timeout=ctx.remaining()
+            )
+        except TimeoutError:
+            raise NotJudged(
+                f"model {model.model_id}: the same texts were being asked for another server, "
+                "with no answer before this call's deadline"
+            ) from None
         if not asked:
             with self._lock:
                 self.tally.cached += 1
             ctx.count("ai_cache_hits")
-        return reply
+        return reply, bool(asked)
 
     def _request(
         self,
@@ -204,8 +261,8 @@ class Judge:
     ) -> Reply:
         """Ask the model, within the budget, the rate and the breaker (a cache miss)."""
         asked.append(True)
-        reserve = estimate_tokens(len(SYSTEM_PROMPT) + len(prompt)) + ANSWER_TOKENS
-        self._reserve(reserve)
+        reserve = reservation(model, prompt)
+        ticket = self._reserve(reserve, ctx.deadline)
         reply: Reply | None = None
         try:
             assert self._limiter is not None
@@ -215,16 +272,22 @@ class Judge:
                     "before this call's deadline"
                 )
             try:
-                with breaker.guard():
+                with breaker.guard() as permit:
                     self._disclose(model)
                     ctx.count("ai_requests")
-                    reply = ask(
-                        model,
-                        SYSTEM_PROMPT,
-                        prompt,
-                        max_chars=MAX_ANSWER_CHARS,
-                        max_output_tokens=ANSWER_TOKENS,
-                    )
+                    try:
+                        reply = ask(
+                            model,
+                            SYSTEM_PROMPT,
+                            prompt,
+                            max_chars=MAX_ANSWER_CHARS,
+                            max_output_tokens=answer_tokens(model),
+                            timeout=ctx.remaining(),
+                        )
+                    except Exception as exc:
+                        if not provider_fault(exc):
+                            permit.success()  # it answered: this request, not the model, is refused
+                        raise
             except CircuitOpenError as exc:
                 with self._lock:
                     self.tally.held_back += 1
@@ -235,48 +298,79 @@ class Judge:
                 with self._lock:
                     self.tally.failed += 1
                 message = " ".join(str(exc).split())[:300] or "no message"
-                raise ModelFailed(
-                    f"model {model.model_id} failed: {type(exc).__name__}: {message}"
-                ) from None
+                failed = type(exc).__name__
+                if not provider_fault(exc):
+                    raise ModelRefused(
+                        f"model {model.model_id} refused the request: {failed}: {message}"
+                    ) from None
+                raise ModelFailed(f"model {model.model_id} failed: {failed}: {message}") from None
         finally:
-            self._settle(reserve, reply)
+            self._settle(ticket, reply)
         return reply
 
-    def _reserve(self, tokens: int) -> None:
+    def _reserve(self, tokens: int, deadline: float) -> int:
+        """Reserve ``tokens`` of the budget until ``deadline``; the reservation's id.
+
+        Waits while requests in flight hold what this one needs; raises
+        :class:`BudgetSpent` when what is spent leaves no room for it. A
+        reservation is dropped at its call's deadline, so a call abandoned in a
+        hung request does not hold the budget for the rest of the run.
+        """
         limit = self.settings.ai_max_tokens
         with self._lock:
-            left = limit - self.tally.tokens - self._reserved
-            if tokens > left:
-                self.tally.refused += 1
-                raise BudgetSpent(
-                    f"not judged: the token budget (--ai-max-tokens {limit:,}) has "
-                    f"{max(0, left):,} left and this request needs about {tokens:,}"
-                )
-            self._reserved += tokens
+            while True:
+                now = time.monotonic()
+                for ticket, (_, expires) in list(self._reservations.items()):
+                    if expires <= now:
+                        del self._reservations[ticket]
+                reserved = sum(held for held, _ in self._reservations.values())
+                left = limit - self.tally.tokens - reserved
+                if tokens <= left:
+                    ticket = next(self._ids)
+                    self._reservations[ticket] = (tokens, deadline)
+                    return ticket
+                if not reserved or tokens > limit - self.tally.tokens or now >= deadline:
+                    self.tally.refused += 1
+                    raise BudgetSpent(
+                        f"not judged: the token budget (--ai-max-tokens {limit:,}) has "
+                        f"{max(0, left):,} left and this request needs about {tokens:,}"
+                    )
+                soonest = min(expires for _, expires in self._reservations.values())
+                self._budget_freed.wait(min(deadline, soonest) - now)
 
-    def _settle(self, reserved: int, reply: Reply | None) -> None:
+    def _settle(self, ticket: int, reply: Reply | None) -> None:
+        """Free a reservation; count what the reply really cost (past the budget, it stops
+        every later request)."""
         with self._lock:
-            self._reserved -= reserved
+            self._reservations.pop(ticket, None)
             if reply is not None:
                 self.tally.requests += 1
                 self.tally.tokens += reply.tokens
                 self.tally.estimated |= not reply.counted
+            self._budget_freed.notify_all()
 
     def _disclose(self, model: llm.Model) -> None:
-        """Say once, before the first request, what is sent and where (even with -q)."""
-        with self._lock:
-            if self._disclosed:
+        """Say once, before the first request, what is sent and where (even with -q).
+
+        No request goes before the lines are written: the first thread writes
+        them holding ``_disclosing``; the others wait for it, then for nothing.
+        """
+        if self._disclosed.is_set():
+            return
+        with self._disclosing:
+            if self._disclosed.is_set():
                 return
-            self._disclosed = True
-            origin = self._origin
-        settings = self.settings
-        self._say(
-            f"ai: sending MCP server texts to model {model.model_id} ({origin}): one request "
-            f"per server (more for large ones, each at most {MAX_REQUEST_CHARS:,} characters of "
-            f"server text), up to {settings.ai_max_tokens:,} tokens in all, "
-            f"{settings.ai_rate:g} request(s) per second"
-        )
-        self._say(f"ai: sent: {SENT_FIELDS}")
+            with self._lock:
+                origin = self._origin
+            settings = self.settings
+            self._say(
+                f"ai: sending MCP server texts to model {model.model_id} ({origin}): one request "
+                f"per server (more for large ones, each at most {MAX_REQUEST_CHARS:,} characters "
+                f"of server text), up to {settings.ai_max_tokens:,} tokens in all, "
+                f"{settings.ai_rate:g} request(s) per second"
+            )
+            self._say(f"ai: sent: {SENT_FIELDS}")
+            self._disclosed.set()
 
     @staticmethod
     def _say(line: str) -> None:
@@ -290,15 +384,15 @@ class Judge:
     @staticmethod
     def _finding(judgement: Judgement, server: str, model_id: str) -> Finding:
         category = judgement.category
-        title = category.title
-        if judgement.reason:
-            title = f"{title}: {judgement.reason}"
+        evidence = judgement.evidence
+        if judgement.reason:  # the model's own words: kept out of the title, and labelled
+            evidence = f"{evidence} (the model's reason: {judgement.reason})"
         return Finding(
             rule_id=category.rule_id,
             severity=judgement.severity,
             confidence=judgement.confidence,
-            title=title,
-            evidence=judgement.evidence,
+            title=category.title,
+            evidence=evidence,
             location=Location.of_item(server, judgement.item.kind, judgement.item.original),
             remediation=category.remediation,
             cwe=category.cwe,

@@ -11,6 +11,9 @@ database.
 from __future__ import annotations
 
 import importlib.metadata
+import math
+import re
+import threading
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
@@ -18,9 +21,19 @@ from attrs import frozen
 if TYPE_CHECKING:
     import llm
 
-__all__ = ["Reply", "ask", "estimate_tokens", "model_origin"]
+__all__ = [
+    "Reply",
+    "ask",
+    "estimate_tokens",
+    "is_reasoning_model",
+    "model_origin",
+    "provider_fault",
+    "takes_max_tokens",
+]
 
 _OPENAI_DEFAULT = "https://api.openai.com/v1"
+# Reasoning model ids in llm 0.36 and its plugins: o1, o3-mini, o4-mini, gpt-5, gpt-5-nano...
+_REASONING_ID = re.compile(r"(?:^|[/:_-])(?:o[1-9]|gpt-5)(?:$|[._:-])")
 
 
 def model_origin(model: llm.Model) -> str:
@@ -45,9 +58,38 @@ def model_origin(model: llm.Model) -> str:
     return f"{plugin}{where}"
 
 
-def estimate_tokens(chars: int) -> int:
-    """About how many tokens ``chars`` characters are (four a token, rounded up)."""
-    return -(-chars // 4)
+def estimate_tokens(text: str) -> int:
+    """About how many tokens ``text`` is, erring high: four ASCII characters a token, and
+    a token for every other character (CJK and the like are about one a character)."""
+    if text.isascii():
+        return -(-len(text) // 4)
+    ascii_chars = len(text.encode("ascii", "ignore"))
+    return -(-ascii_chars // 4) + (len(text) - ascii_chars)
+
+
+def is_reasoning_model(model: llm.Model) -> bool:
+    """True for a reasoning model (o1, o3, o4-mini, gpt-5...), which takes no temperature."""
+    fields = getattr(model.Options, "model_fields", {})
+    if "reasoning_effort" in fields:  # how llm's OpenAI plugin marks them
+        return True
+    return _REASONING_ID.search(model.model_id.lower()) is not None
+
+
+def takes_max_tokens(model: llm.Model) -> bool:
+    """True if ``model`` takes a ``max_tokens`` option that bounds its answer."""
+    return "max_tokens" in getattr(model.Options, "model_fields", {})
+
+
+def provider_fault(exc: BaseException) -> bool:
+    """True if ``exc`` says the provider failed (transport, timeout, 5xx, rate limit, auth);
+    False if it refused this request (a 4xx such as a content filter), which says nothing
+    about the next one."""
+    status = getattr(exc, "status_code", None)
+    if not isinstance(status, int):
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+    if isinstance(status, int) and 400 <= status < 500:
+        return status in (401, 403, 408, 429)
+    return True
 
 
 @frozen(kw_only=True)
@@ -60,42 +102,82 @@ class Reply:
     cut: bool  # the answer was longer than allowed; ``text`` is its beginning
 
 
-def _options(model: llm.Model, max_output_tokens: int) -> dict[str, Any]:
-    """Options that keep the answer short and steady, where the model takes them."""
+def _options(model: llm.Model, max_output_tokens: int, timeout: float | None) -> dict[str, Any]:
+    """Options that keep the answer short, steady and on time, where the model takes them."""
     fields = getattr(model.Options, "model_fields", {})
     options: dict[str, Any] = {}
     if "max_tokens" in fields:
         options["max_tokens"] = max_output_tokens
-    if "temperature" in fields:
-        options["temperature"] = 0
+    if "temperature" in fields and not is_reasoning_model(model):
+        options["temperature"] = 0  # reasoning models refuse any but the default
+    if timeout is not None and "timeout" in fields:
+        options["timeout"] = max(1, math.ceil(timeout))
     return options
 
 
+# Per thread: the time left to the request being asked, for the OpenAI client below.
+_asking = threading.local()
+
+
+def _bound_openai_client(model: llm.Model) -> None:
+    """Give llm's OpenAI-compatible models a timeout: the client's own is 600 s, and llm
+    has no option for it. The timeout is the asking thread's time left, read per request."""
+    get_client = getattr(model, "get_client", None)
+    if get_client is None or getattr(get_client, "_hawkeye_bounded", False):
+        return
+    if not type(model).__module__.startswith("llm.default_plugins.openai"):
+        return
+
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        client = get_client(*args, **kwargs)
+        timeout = getattr(_asking, "timeout", None)
+        if timeout is not None and hasattr(client, "with_options"):
+            client = client.with_options(timeout=max(1.0, timeout), max_retries=0)
+        return client
+
+    bounded._hawkeye_bounded = True  # type: ignore[attr-defined]
+    model.get_client = bounded  # type: ignore[attr-defined]
+
+
 def ask(
-    model: llm.Model, system: str, prompt: str, *, max_chars: int, max_output_tokens: int
+    model: llm.Model,
+    system: str,
+    prompt: str,
+    *,
+    max_chars: int,
+    max_output_tokens: int,
+    timeout: float | None = None,
 ) -> Reply:
-    """Send one prompt and read the answer, stopping after ``max_chars`` characters."""
-    response = model.prompt(
-        prompt, system=system, stream=True, **_options(model, max_output_tokens)
-    )
-    chunks = iter(response)
-    parts: list[str] = []
-    read = 0
-    cut = False
+    """Send one prompt and read the answer, stopping after ``max_chars`` characters.
+
+    ``timeout``: seconds the provider is given, where the model can be told.
+    """
+    _bound_openai_client(model)
+    _asking.timeout = timeout
     try:
-        for chunk in chunks:
-            parts.append(chunk)
-            read += len(chunk)
-            if read > max_chars:
-                cut = True
-                break
+        response = model.prompt(
+            prompt, system=system, stream=True, **_options(model, max_output_tokens, timeout)
+        )
+        chunks = iter(response)
+        parts: list[str] = []
+        read = 0
+        cut = False
+        try:
+            for chunk in chunks:
+                parts.append(chunk)
+                read += len(chunk)
+                if read > max_chars:
+                    cut = True
+                    break
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # stop a cut stream here; a finished one is already closed
     finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()  # stop a cut stream here; a finished one is already closed
+        _asking.timeout = None
     text = "".join(parts)[: max_chars + 1]
-    asked = estimate_tokens(len(system) + len(prompt))
-    answered = estimate_tokens(read)
+    asked = estimate_tokens(system) + estimate_tokens(prompt)
+    answered = estimate_tokens(text)
     if cut:  # the usage of an unfinished answer is not known
         return Reply(text=text, tokens=asked + answered, counted=False, cut=True)
     usage = response.usage()

@@ -26,7 +26,7 @@ import attrs
 from attrs import field, frozen
 
 from hawkeye_analyse_llm.categories import CATEGORIES
-from hawkeye_core import ServerInventory, Tool
+from hawkeye_core import ServerInventory, Tool, redact
 
 __all__ = [
     "MAX_FIELD_CHARS",
@@ -50,21 +50,34 @@ MAX_ITEM_CHARS = 8_000  # one item as JSON; its longest texts are cut further to
 MAX_REQUEST_CHARS = 24_000  # the data of one request
 MAX_REQUESTS = 8  # requests for one server; items beyond them are not sent
 _CUT = " [cut]"
+_REDACT_MARGIN = 1_024  # characters past a cut that redaction reads (a key, a token, a JWT)
+# Characters that JSON leaves as they are but that end a line for str.splitlines and
+# many readers: escaped, so the data stays one line.
+_LINE_ENDS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 #: What is sent, for the disclosure line and the docs.
 SENT_FIELDS = (
-    "tool names, titles, descriptions and input-schema property titles and descriptions; "
-    "prompt and argument descriptions; resource and template names and descriptions; "
-    "server name and instructions (never URLs, command lines, environments or config files)"
+    "tool names, titles, descriptions and input-schema property names, titles and "
+    "descriptions; prompt names, descriptions and argument names and descriptions; resource "
+    "and template names (or a number) and descriptions; server name and instructions; each "
+    "with secrets (keys, tokens, passwords) redacted (never URIs or URLs, command lines, "
+    "environments or config files)"
 )
 
 
-def _clean(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, lone surrogates replaced (they cannot be sent)."""
-    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+def _cut(text: str, limit: int) -> str:
     if len(text) > limit:
         return text[: max(0, limit - len(_CUT))] + _CUT
     return text
+
+
+def _clean(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, its secrets redacted, lone surrogates replaced
+    (they cannot be sent)."""
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    # Redacted before the final cut, with a margin, so a secret across the cut is still
+    # seen whole; and after a first cut, so redaction never reads more than a bound.
+    return _cut(redact(text[: limit + _REDACT_MARGIN]), limit)
 
 
 @frozen(kw_only=True)
@@ -125,14 +138,31 @@ def _fit(item: Item) -> Item:
         longest = max(texts, key=lambda k: len(texts[k]), default=None)
         if longest is None or len(texts[longest]) <= 200:
             break
-        texts[longest] = _clean(texts[longest], len(texts[longest]) // 2)
+        texts[longest] = _cut(texts[longest], len(texts[longest]) // 2)
     return attrs.evolve(item, texts=texts)
 
 
 def items_of(inventory: ServerInventory) -> Iterator[Item]:
-    """The items of ``inventory`` that have something to judge, in inventory order."""
+    """The items of ``inventory`` that have something to judge, in inventory order.
+
+    Names are unique per kind (a repeated name gets `` #2``, `` #3``), so a
+    judgement names one item. A resource or template is named by its name, or
+    by its kind and number when it has none; never by its URI, which may hold
+    a host, a path or a password.
+    """
+    seen: set[tuple[str, str]] = set()
+
+    def unique(kind: str, name: str) -> str:
+        candidate, number = name, 1
+        while (kind, candidate) in seen:
+            number += 1
+            suffix = f" #{number}"
+            candidate = name[: MAX_NAME_CHARS - len(suffix)] + suffix
+        seen.add((kind, candidate))
+        return candidate
+
     for tool in inventory.tools:
-        name = _clean(tool.name, MAX_NAME_CHARS)
+        name = unique("tool", _clean(tool.name, MAX_NAME_CHARS))
         yield _fit(Item(kind="tool", name=name, original=tool.name, texts=_tool_texts(tool)))
     for prompt in inventory.prompts:
         texts = {"description": _clean(prompt.description, MAX_FIELD_CHARS)}
@@ -141,19 +171,19 @@ def items_of(inventory: ServerInventory) -> Iterator[Item]:
                 key = f"arguments.{_clean(argument.name, MAX_NAME_CHARS)}.description"
                 texts[key] = _clean(argument.description, MAX_FIELD_CHARS)
         texts = {k: v for k, v in texts.items() if v}
-        name = _clean(prompt.name, MAX_NAME_CHARS)
+        name = unique("prompt", _clean(prompt.name, MAX_NAME_CHARS))
         yield _fit(Item(kind="prompt", name=name, original=prompt.name, texts=texts))
     addressed = [("resource", r.uri, r.name, r.description) for r in inventory.resources]
     addressed += [
         ("template", t.uri_template, t.name, t.description) for t in inventory.resource_templates
     ]
+    numbers = {"resource": 0, "template": 0}
     for kind, address, label, description in addressed:
-        owner = address or label
-        texts = {"name": _clean(label, MAX_NAME_CHARS)} if label else {}
-        if description:
-            texts["description"] = _clean(description, MAX_FIELD_CHARS)
-        name = _clean(owner, MAX_NAME_CHARS)
-        yield _fit(Item(kind=kind, name=name, original=owner, texts=texts))
+        numbers[kind] += 1
+        texts = {"description": _clean(description, MAX_FIELD_CHARS)} if description else {}
+        label = _clean(label, MAX_NAME_CHARS) if label and label.strip() else ""
+        name = unique(kind, label or f"{kind}-{numbers[kind]}")
+        yield _fit(Item(kind=kind, name=name, original=address or label, texts=texts))
     if inventory.instructions and inventory.instructions.strip():
         texts = {"instructions": _clean(inventory.instructions, MAX_ITEM_CHARS - 200)}
         yield Item(kind="server", name="", original="", texts=texts)
@@ -244,6 +274,8 @@ def user_prompt(batch: Batch) -> str:
         ensure_ascii=False,
         separators=(",", ":"),
     )
+    for char, escaped in _LINE_ENDS.items():
+        data = data.replace(char, escaped)  # only ever inside strings: still the same JSON
     # Named after the data itself: no text inside can know the marker that ends it.
     fence = hashlib.sha256(data.encode("utf-8")).hexdigest()[:24]
     return (

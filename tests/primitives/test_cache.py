@@ -209,6 +209,29 @@ def test_get_or_set_does_not_hold_the_cache_lock_while_factory_runs():
     assert cache.get("other") == "o"
 
 
+def test_get_or_set_waiter_gives_up_after_its_timeout_while_the_owner_hangs():
+    cache: TTLCache[str, str] = TTLCache()
+    release = threading.Event()
+    started = threading.Event()
+
+    def hang() -> str:
+        started.set()
+        assert release.wait(30)
+        return "late"
+
+    owner = threading.Thread(target=lambda: cache.get_or_set("k", hang))
+    owner.start()
+    try:
+        assert started.wait(10)
+        with pytest.raises(TimeoutError):
+            cache.get_or_set("k", lambda: "never", timeout=0.05)
+    finally:
+        release.set()
+        owner.join(timeout=30)
+    assert cache.get("k") == "late"
+    assert cache.get_or_set("k", lambda: "never", timeout=0) == "late"  # stored: no wait
+
+
 def test_get_or_set_failure_reaches_waiters_and_caches_nothing():
     n = 8
     cache: TTLCache[str, str] = TTLCache()
