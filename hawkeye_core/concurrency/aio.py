@@ -263,6 +263,15 @@ def _run_on_fresh_loop(coro: Coroutine[Any, Any, T], context: contextvars.Contex
         return runner.run(coro, context=context)
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop: uvloop's where it is installed (about a tenth less CPU), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 class LoopThread:
     """An event loop running forever in a named daemon thread.
 
@@ -273,7 +282,7 @@ class LoopThread:
 
     def __init__(self, name: str = "HawkEye-loop") -> None:
         self.name = name
-        self._loop = asyncio.new_event_loop()
+        self._loop = new_event_loop()
         self._lock = threading.Lock()
         self._stopped = False
         started = threading.Event()
