@@ -175,3 +175,33 @@ def test_a_small_descriptor_limit_means_fewer_servers_at_once_never_more_than_th
     fds, processes = map(int, done.stdout.split())
     assert fds < 96 and 1 <= processes < 8
     assert fds >= 4 * processes + 1
+
+
+def test_the_windows_cleanup_kills_a_server_and_every_child_it_started(tmp_path: Path) -> None:
+    # Windows has no process groups; the same psutil tree kill runs here.
+    from hawkeye_introspect_mcp.stdio import _kill_tree
+
+    pids = tmp_path / "pids"
+    server = subprocess.Popen([sys.executable, str(DEMO_SCRIPT), str(pids), "hang"])
+    try:
+        for _ in range(600):
+            if pids.exists() and pids.read_text().strip():
+                break
+            time.sleep(0.05)
+        server_pid, child_pid = map(int, pids.read_text().split())
+        _kill_tree(server_pid)
+        server.wait(30)
+        for _ in range(600):  # killed: gone, or a zombie until its new parent reaps it
+            if _gone(child_pid):
+                break
+            time.sleep(0.05)
+        assert _gone(child_pid)
+    finally:
+        server.kill()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
