@@ -66,7 +66,9 @@ _SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 # A value that ends at whitespace, or a quoted one.
 _VALUE = r"(\"[^\"]*\"|'[^']*'|[^\s\"']+)"
 
-_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/:@<>]*):([^\s/@<>]+)@")
+# A scheme is short (RFC 3986 gives no limit; real ones are under 32 characters): bounding
+# it keeps the search linear on hostile text such as "a-a-a-..." with no "://" in it.
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,31}://[^\s/:@<>]*):([^\s/@<>]+)@")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]{8,})")
 _BASIC = re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?basic\s+)([A-Za-z0-9+/=]{6,})")
 _SECRET_FLAG_WORD = (
