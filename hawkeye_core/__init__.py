@@ -62,13 +62,20 @@ from hawkeye_core.records import (
 )
 from hawkeye_core.redact import is_marker, redact, redact_command, redact_env
 from hawkeye_core.registry import Registered, Registry, RegistryError, collect_registry
-from hawkeye_core.resources import FDS_PER_PROCESS, fd_budget, run_resources, scanner_fds
+from hawkeye_core.resources import (
+    FDS_PER_PROCESS,
+    MODEL_CALL,
+    fd_budget,
+    run_resources,
+    scanner_fds,
+)
 from hawkeye_core.result import ScanResult, to_data
 from hawkeye_core.runner import Run
 from hawkeye_core.text import terminal_safe
 
 __all__ = [
     "FDS_PER_PROCESS",
+    "MODEL_CALL",
     "Allocation",
     "Analyser",
     "AsyncBatch",

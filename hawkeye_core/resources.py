@@ -11,6 +11,9 @@ resources, and plugins take what they hold from it (``ctx.resources``):
   limit as far as the settings need, less a reserve for everything else the
   process opens (HTTP clients, reports, the store).
 - ``processes``: stdio servers running at once (``exec_parallelism``).
+- ``model_calls``: calls waiting on a language model at once: one L4 slot
+  fewer than L4 has (at least one), so a slow model never keeps the rule
+  analysers waiting for a slot.
 
 A stdio server's call holds ``{"processes": 1, "fds": FDS_PER_PROCESS}``,
 taken in one step, all or nothing, by the runner before the call starts; the
@@ -28,7 +31,7 @@ from hawkeye_core.concurrency.locks import ResourceAllocator
 from hawkeye_core.config import Settings
 from hawkeye_core.levels import Level
 
-__all__ = ["FDS_PER_PROCESS", "fd_budget", "run_resources", "scanner_fds"]
+__all__ = ["FDS_PER_PROCESS", "MODEL_CALL", "fd_budget", "run_resources", "scanner_fds"]
 
 log = logging.getLogger("hawkeye.resources")
 
@@ -36,6 +39,8 @@ log = logging.getLogger("hawkeye.resources")
 FD_RESERVE = 256
 #: Descriptors a started stdio server costs this process: stdin, stdout, stderr, a spare.
 FDS_PER_PROCESS = 4
+#: What one call that waits on a language model holds (an analyser's ``holds``).
+MODEL_CALL = {"model_calls": 1}
 #: Descriptors left free for each L2/L3 slot's HTTP connections (not counted by the allocator).
 FDS_PER_SESSION = 4
 
@@ -90,7 +95,10 @@ def run_resources(settings: Settings) -> ResourceAllocator:
         fewer = max(1, (fds - 1) // FDS_PER_PROCESS)
         log.info("%d stdio servers at once, not %d: too few file descriptors", fewer, processes)
         processes = fewer
-    return ResourceAllocator({"fds": fds, "processes": processes}, name="run resources")
+    model_calls = max(1, settings.levels[Level.ANALYSE] - 1)
+    return ResourceAllocator(
+        {"fds": fds, "processes": processes, "model_calls": model_calls}, name="run resources"
+    )
 
 
 def scanner_fds(resources: ResourceAllocator, wanted: int) -> int:

@@ -923,3 +923,44 @@ def test_a_hung_request_gives_its_budget_back_at_its_deadline(judge_models: Any)
     statuses = {e.subject: e.status for e in result.errors}
     assert statuses == {"unknown:hung": "timeout"}
     assert [f.location.server for f in ai_findings(result)] == ["good"]
+
+
+def test_a_slow_model_never_keeps_the_rules_waiting_for_an_l4_slot(judge_models: Any) -> None:
+    import threading
+
+    servers_ = [
+        inventory(f"s{i}", Tool(name="add", description=f"{POISONED} ANSWER-HANG."))
+        for i in range(4)
+    ]
+    config = Settings(ai_model=MODEL, ai_rate=1000.0, local=False, levels={Level.ANALYSE: 2})
+    ruled: set[str] = set()
+    all_ruled = threading.Event()
+
+    def on_finding(finding: Any) -> None:
+        if finding.rule_id.startswith("HE-TP-"):
+            ruled.add(finding.location.server)
+            if len(ruled) == len(servers_):
+                all_ruled.set()
+
+    before_release: list[bool] = []
+
+    def release_once_ruled() -> None:
+        before_release.append(all_ruled.wait(20))  # False: the rules waited for the model
+        judge_models.RELEASE.set()
+
+    judge_models.RELEASE.clear()
+    releaser = threading.Thread(target=release_once_ruled, daemon=True)
+    releaser.start()
+    try:
+        pm = fresh_manager(hawkeye_analyse_llm, hawkeye_analyse_rules, settings=config)
+        run = Run(pm, collect_registry(pm), config, on_finding=on_finding)
+        run.seed(servers_)
+        result = run.execute()
+    finally:
+        judge_models.RELEASE.set()
+    releaser.join(30)
+    # Every server's rule findings came while the model still hung on the first
+    # question: with L4=2 at most one model call runs, so a slot stayed free.
+    assert before_release == [True]
+    assert {f.location.server for f in ai_findings(result)} == {s.ref.name for s in servers_}
+    assert result.stats["waiting_for_resources"] > 0

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from hawkeye_analyse_llm.categories import CATEGORIES, Category
 from hawkeye_analyse_llm.judge import Judge
-from hawkeye_core import Analyser, Run, ScanResult, Settings, hookimpl
+from hawkeye_core import MODEL_CALL, Analyser, Run, ScanResult, Settings, hookimpl
 from hawkeye_core import load_ai_model as load_model
 
 __all__ = ["ANALYSER", "CATEGORIES", "Category", "Judge", "judge_of"]
@@ -49,6 +49,7 @@ def hawkeye_analysers() -> Iterator[Analyser]:
         name=ANALYSER,
         run=judge.analyse,
         accepts=judge.wanted,
+        holds=lambda inventory: MODEL_CALL,  # one L4 slot stays free for the rules
         description="An LLM's judgement of each server's texts (--ai-model; off by default).",
     )
 
