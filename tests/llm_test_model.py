@@ -186,11 +186,7 @@ class _Judge:
         response.set_usage(input=used, output=answered // 4)
 
 
-class JudgeModel(_Judge, llm.Model):
-    """A model that needs no key."""
-
-    model_id = "hawkeye-test-judge"
-
+class _KeylessJudge(_Judge):
     def execute(
         self,
         prompt: llm.Prompt,
@@ -201,7 +197,13 @@ class JudgeModel(_Judge, llm.Model):
         yield from self._answer(prompt, response)
 
 
-class ReasonerModel(_Judge, llm.Model):
+class JudgeModel(_KeylessJudge, llm.Model):
+    """A model that needs no key."""
+
+    model_id = "hawkeye-test-judge"
+
+
+class ReasonerModel(_KeylessJudge, llm.Model):
     """The judge as a reasoning model, with the options such models take."""
 
     model_id = "hawkeye-test-reasoner"
@@ -211,15 +213,6 @@ class ReasonerModel(_Judge, llm.Model):
         temperature: float | None = None
         reasoning_effort: str | None = None
         timeout: float | None = None
-
-    def execute(
-        self,
-        prompt: llm.Prompt,
-        stream: bool,
-        response: llm.Response,
-        conversation: llm.Conversation | None,
-    ) -> Iterator[str]:
-        yield from self._answer(prompt, response)
 
 
 class KeyedJudgeModel(_Judge, llm.KeyModel):
