@@ -1,8 +1,9 @@
-"""Lifecycle hook calls and stop signals for a run, on the runner's thread."""
+"""Lifecycle hook calls, stop signals and collector settings for a run, on the runner's thread."""
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import signal
 import threading
@@ -11,7 +12,7 @@ from typing import Any
 
 from hawkeye_core.manager import PluginManager, _error_line
 
-__all__ = ["call_lifecycle_hook", "stop_signals"]
+__all__ = ["call_lifecycle_hook", "fewer_collections", "stop_signals"]
 
 log = logging.getLogger("hawkeye.runner")
 
@@ -70,3 +71,36 @@ def stop_signals(stop: Callable[[], None], stopped: Callable[[], bool]) -> Itera
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+_gc_lock = threading.Lock()
+_gc_runs = 0  # runs going on in this process
+_gc_saved: tuple[int, ...] = ()
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect young objects every 10,000 allocations, not 700, while runs go on.
+
+    A run allocates records, messages and futures by the thousand and keeps
+    few cycles; at the default threshold the young generation is collected
+    every few hundred allocations (about 0.3 ms per introspected server, and
+    2-3 ms when a full collection lands). The first run to start saves the
+    thresholds and the last to end restores them, so runs in several threads
+    leave them as they found them; automatic collection turned off (threshold
+    0) stays off.
+    """
+    global _gc_runs, _gc_saved
+    with _gc_lock:
+        if _gc_runs == 0:
+            _gc_saved = gc.get_threshold()
+            if _gc_saved[0]:
+                gc.set_threshold(max(_gc_saved[0], 10_000), *_gc_saved[1:])
+        _gc_runs += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_runs -= 1
+            if _gc_runs == 0:
+                gc.set_threshold(*_gc_saved)

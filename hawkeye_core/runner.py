@@ -16,9 +16,7 @@ abandons what is in flight and returns what was found.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import itertools
 import logging
 import math
@@ -47,7 +45,7 @@ from hawkeye_core.config import Settings
 from hawkeye_core.found import Found
 from hawkeye_core.intake import FileIntake
 from hawkeye_core.levels import Level, LevelPools
-from hawkeye_core.lifecycle import call_lifecycle_hook, stop_signals
+from hawkeye_core.lifecycle import call_lifecycle_hook, fewer_collections, stop_signals
 from hawkeye_core.manager import PluginManager, _error_line
 from hawkeye_core.records import Finding, Outcome, ServerInventory, Target
 from hawkeye_core.registry import Registry
@@ -88,39 +86,6 @@ class _Nothing:
 
 
 _NOTHING = _Nothing()
-
-
-_gc_lock = threading.Lock()
-_gc_runs = 0  # runs going on in this process
-_gc_saved: tuple[int, ...] = ()
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Collect young objects every 10,000 allocations, not 700, while runs go on.
-
-    A run allocates records, messages and futures by the thousand and keeps
-    few cycles; at the default threshold the young generation is collected
-    every few hundred allocations (about 0.3 ms per introspected server, and
-    2-3 ms when a full collection lands). The first run to start saves the
-    thresholds and the last to end restores them, so runs in several threads
-    leave them as they found them; automatic collection turned off (threshold
-    0) stays off.
-    """
-    global _gc_runs, _gc_saved
-    with _gc_lock:
-        if _gc_runs == 0:
-            _gc_saved = gc.get_threshold()
-            if _gc_saved[0]:
-                gc.set_threshold(max(_gc_saved[0], 10_000), *_gc_saved[1:])
-        _gc_runs += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_runs -= 1
-            if _gc_runs == 0:
-                gc.set_threshold(*_gc_saved)
 
 
 def _tenth(rate: float | None) -> int | None:
@@ -246,7 +211,7 @@ class Run:
         self._started = time.time()
         result: ScanResult | None = None
         try:
-            with stop_signals(self.cancel, self.cancelled.is_set), _fewer_collections():
+            with stop_signals(self.cancel, self.cancelled.is_set), fewer_collections():
                 self.monitor.start()
                 self._call_hook("hawkeye_before_run", run=self)
                 self._loop()

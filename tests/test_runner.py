@@ -646,7 +646,7 @@ def test_runs_raise_the_gc_threshold_and_leave_it_as_they_found_it() -> None:
     import gc
     import threading as _threading
 
-    from hawkeye_core.runner import _fewer_collections
+    from hawkeye_core.lifecycle import fewer_collections as _fewer_collections
 
     before = gc.get_threshold()
     inside: list[tuple[int, ...]] = []
