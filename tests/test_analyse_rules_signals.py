@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ import pytest
 
 from hawkeye_analyse_rules import analyse_server
 from hawkeye_analyse_rules.patterns import NEEDS, PATTERNS
-from hawkeye_analyse_rules.signals import find_signals, gate
+from hawkeye_analyse_rules.prefilter import Literals, needed
+from hawkeye_analyse_rules.signals import _BRANCH_NEEDS, _LITERALS, find_signals, gate
 from hawkeye_analyse_rules.surface import surfaces
 from hawkeye_analyse_rules.text import Clean
 from hawkeye_core import Finding, ServerInventory, ServerRef, Tool
@@ -232,6 +234,32 @@ def test_every_match_of_a_category_contains_one_of_its_needed_substrings() -> No
                     checked += 1
                     assert any(word in s for word in needs), (category, pattern.pattern, text)
     assert checked > 100
+    # find_signals also drops a category's patterns whose own needed substrings (read from
+    # each pattern's parse tree) are absent, and finds those present in one scan
+    checked = 0
+    for text in _texts() + probes + ["tools: note!  x", "a", ""]:
+        s = Clean(text).s
+        assert _LITERALS.present(s) == {word for word in _LITERALS.words if word in s}, text
+        for category, patterns in PATTERNS.items():
+            for pattern, need in zip(patterns, _BRANCH_NEEDS[category], strict=True):
+                for match in pattern.finditer(s):
+                    checked += 1
+                    assert need is None or any(w in match.group() for w in need), (
+                        category,
+                        pattern.pattern,
+                        text,
+                    )
+    assert checked > 100
+
+
+def test_needed_substrings_of_a_pattern_are_in_every_match() -> None:
+    # the more selective run wins: "tool"/"server" (four letters or more) over "call"/"run"
+    assert needed(re.compile(r"\b(?:tools?|servers?)\s+(?:call|run)")) == {"tool", "server"}
+    assert needed(re.compile(r"a?b*")) is None
+    assert needed(re.compile(r"\w+@\w+")) == {"@"}
+    words = Literals(["to", "tool", "tools", "ol", "x"])
+    assert words.present("the tools") == {"to", "tool", "tools", "ol"}
+    assert words.present("") == set()
 
 
 # -- the benchmark's held-out batches ------------------------------------------------------

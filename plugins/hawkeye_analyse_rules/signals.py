@@ -42,6 +42,7 @@ from hawkeye_analyse_rules.patterns import (
     PARAM_HARVEST,
     PATTERNS,
 )
+from hawkeye_analyse_rules.prefilter import Literals, needed
 from hawkeye_analyse_rules.text import Clean, Spans
 
 __all__ = ["STRONG", "WEIGHTS", "Signal", "find_signals", "gate", "score"]
@@ -96,10 +97,52 @@ def _combine(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
 _COMBINED: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (category, _combine(patterns)) for category, patterns in PATTERNS.items()
 )
-#: Each category's needed substrings as one regex: one C-level scan instead of one per substring.
-_NEEDS: dict[str, re.Pattern[str]] = {
-    category: re.compile("|".join(map(re.escape, needs))) for category, needs in NEEDS.items()
+#: Each category's needed substrings.
+_NEEDS: dict[str, frozenset[str]] = {
+    category: frozenset(needs) for category, needs in NEEDS.items()
 }
+#: Each pattern's needed substrings (None: unknown), by category, in pattern order.
+_BRANCH_NEEDS: dict[str, tuple[frozenset[str] | None, ...]] = {
+    category: tuple(map(needed, patterns)) for category, patterns in PATTERNS.items()
+}
+#: Combined patterns of the subsets of a category's patterns that a text can match.
+_NARROWED: dict[tuple[str, tuple[int, ...]], re.Pattern[str]] = {}
+_NARROWED_MAX = 4096
+
+
+#: Every needed substring of a category or a pattern, found in a text by one scan.
+_LITERALS = Literals(
+    itertools.chain(
+        itertools.chain.from_iterable(NEEDS.values()),
+        *(need for needs in _BRANCH_NEEDS.values() for need in needs if need is not None),
+    )
+)
+
+
+def _narrowed(category: str, pattern: re.Pattern[str], present: set[str]) -> re.Pattern[str] | None:
+    """``pattern`` without the alternatives that cannot match the text (None: none can).
+
+    ``present`` is the needed substrings the text holds. An alternative none of whose
+    needed substrings is present never matches, so dropping it changes no match: the
+    leftmost match and its branch stay the same.
+    """
+    branches = _BRANCH_NEEDS[category]
+    active = tuple(
+        index for index, need in enumerate(branches) if need is None or not need.isdisjoint(present)
+    )
+    if not active:
+        return None
+    if len(active) == len(branches):
+        return pattern
+    key = (category, active)
+    narrowed = _NARROWED.get(key)
+    if narrowed is None:
+        narrowed = _combine(tuple(PATTERNS[category][index] for index in active))
+        if len(_NARROWED) < _NARROWED_MAX:
+            _NARROWED[key] = narrowed
+    return narrowed
+
+
 #: Patterns for non-ASCII text only (Japanese), kept apart so that ASCII text never pays for them.
 _NON_ASCII: dict[str, re.Pattern[str]] = {
     category: _combine(patterns) for category, patterns in NON_ASCII_PATTERNS.items()
@@ -237,11 +280,13 @@ def find_signals(
     found: list[Signal] = []
     regions = _quoted_regions(s)
     sensitive_at = -1  # where the first sensitive path or secret is named
+    present = _LITERALS.present(s)
     for category, pattern in _COMBINED:
         needs = _NEEDS.get(category)
-        if needs is not None and needs.search(s) is None:
+        if needs is not None and needs.isdisjoint(present):
             continue
-        match = _search(category, pattern, s, regions)
+        pattern = _narrowed(category, pattern, present)
+        match = None if pattern is None else _search(category, pattern, s, regions)
         if match is None and category in _NON_ASCII and not s.isascii():
             match = _search(category, _NON_ASCII[category], s, regions)
         if match is not None:
