@@ -16,8 +16,6 @@ abandons what is in flight and returns what was found.
 
 from __future__ import annotations
 
-import functools
-import itertools
 import logging
 import math
 import queue
@@ -26,23 +24,19 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from hawkeye_core._version import __version__
-from hawkeye_core.calls import CallContext, CallProblem, is_async_callable, run_async, run_sync
 from hawkeye_core.concurrency.batch import Backpressure
 from hawkeye_core.concurrency.breaker import BreakerRegistry
 from hawkeye_core.concurrency.cache import TTLCache
 from hawkeye_core.concurrency.counters import Stats
-from hawkeye_core.concurrency.locks import ResourceTimeoutError
 from hawkeye_core.concurrency.monitor import ResourceLimits, ResourceMonitor
 from hawkeye_core.concurrency.ratelimit import KeyedRateLimiter
 from hawkeye_core.config import Settings
 from hawkeye_core.found import Found
+from hawkeye_core.inflight import InFlight, Shared
 from hawkeye_core.intake import FileIntake
 from hawkeye_core.levels import Level, LevelPools
 from hawkeye_core.lifecycle import call_lifecycle_hook, fewer_collections, stop_signals
@@ -60,32 +54,6 @@ log = logging.getLogger("hawkeye.runner")
 #: Seconds between two ``hawkeye_on_progress`` calls.
 PROGRESS_INTERVAL = 0.5
 _LEVEL_ORDER = (Level.ANALYSE, Level.INTROSPECT, Level.BATCH, Level.SCAN)
-
-
-@attrs.define(eq=False)
-class _Call:
-    id: int
-    job: Job
-    level: Level
-    future: Future[Any]
-    ctx: CallContext
-    permit: Any
-    started: float  # time.time()
-    started_mono: float
-    deadline: float
-    hold: Any  # what the call holds of the run's budget; released when it ends
-    produced: int = 0
-    finished: bool = False
-
-
-class _Nothing:
-    """The hold of a call that holds nothing."""
-
-    def release(self) -> None:
-        pass
-
-
-_NOTHING = _Nothing()
 
 
 def _tenth(rate: float | None) -> int | None:
@@ -144,8 +112,6 @@ class Run:
         self._targets: Iterator[Target] | None = None
         self._targets_done = False
         self._events: queue.SimpleQueue[tuple[str, int, Any]] = queue.SimpleQueue()
-        self._ids = itertools.count(1)
-        self._calls: dict[int, _Call] = {}
         self._pending: dict[Level, deque[Job]] = {lv: deque() for lv in _LEVEL_ORDER}
         self._pools = LevelPools(sizes=settings.levels)
         self._gates = {lv: Backpressure(settings.levels[lv]) for lv in _LEVEL_ORDER}
@@ -157,6 +123,24 @@ class Run:
             pending=self._pending,
             cancelled=self.cancelled.is_set,
             on_finding=self._on_finding,
+        )
+        self._inflight = InFlight(
+            pm=pm,
+            settings=settings,
+            pools=self._pools,
+            gates=self._gates,
+            shared=Shared(
+                limiter=self.limiter,
+                breakers=self.breakers,
+                cache=self.cache,
+                monitor=self.monitor,
+                resources=self.resources,
+                stats=self.stats,
+            ),
+            router=self.router,
+            found=self.found,
+            cancelled=self.cancelled,
+            post=self._post,
         )
         self._intake: FileIntake | None = None
         self._intake_done = True
@@ -269,7 +253,7 @@ class Run:
             self._intake.start()
         while not self.cancelled.is_set():
             self._submit_ready()
-            if not self._calls and not any(self._pending.values()):
+            if not self._inflight and not any(self._pending.values()):
                 if not (self._targets_done and self._intake_done):
                     self._wait_for_events()  # intake is throttled; wait, then retry
                     continue
@@ -294,8 +278,9 @@ class Run:
     def _wait_for_events(self) -> None:
         now = time.monotonic()
         timeout = 0.5
-        if self._calls:
-            timeout = min(timeout, max(0.0, min(c.deadline for c in self._calls.values()) - now))
+        deadline = self._inflight.next_deadline()
+        if deadline is not None:
+            timeout = min(timeout, max(0.0, deadline - now))
         if self._wake_at > now:
             timeout = min(timeout, self._wake_at - now)
         elif self._wake_at:
@@ -310,7 +295,7 @@ class Run:
                 event = self._events.get_nowait()
             except queue.Empty:
                 event = None
-        self._expire_deadlines()
+        self._inflight.expire()
 
     def _submit_ready(self) -> None:
         self._wake_at = 0.0
@@ -320,7 +305,7 @@ class Run:
                 if not self._gates[level].acquire(timeout=0):
                     break
                 job = pending.popleft()
-                hold = self._hold(job)
+                hold = self._inflight.hold(job)
                 if hold is None:  # its resources are taken: it waits, without a deadline
                     self._gates[level].release()
                     pending.append(job)
@@ -335,7 +320,7 @@ class Run:
                         self.stats.incr("rate_limited")
                         self._note_wake(wait)
                         continue
-                self._submit(level, job, hold)
+                self._inflight.start(level, job, hold)
         self._take_targets()
 
     def _stream_targets(self, count: bool) -> Iterator[Target]:
@@ -372,101 +357,19 @@ class Run:
                         Job(entry=entry, args=(target,), subject=target.spec, host=target.host)
                     )
             while l1 and self._gates[Level.SCAN].acquire(timeout=0):
-                hold = self._hold(l1[0])
+                hold = self._inflight.hold(l1[0])
                 if hold is None:
                     self._gates[Level.SCAN].release()
                     break
-                self._submit(Level.SCAN, l1.popleft(), hold)
+                self._inflight.start(Level.SCAN, l1.popleft(), hold)
 
     def _note_wake(self, delay: float) -> None:
         wake = time.monotonic() + delay
         self._wake_at = wake if not self._wake_at else min(self._wake_at, wake)
 
-    def _hold(self, job: Job) -> Any:
-        """Take what ``job``'s call holds of the run's budget; None if it is not free now.
-
-        Waiting here costs the call nothing: its deadline starts when it is
-        submitted. A ``holds`` that raises or asks for more than the budget
-        has is a problem of the plugin, and the call then holds nothing.
-        """
-        holds = job.entry.record.holds
-        if holds is None or not job.args:
-            return _NOTHING
-        try:
-            wanted = holds(job.args[0])
-            if not wanted:
-                return _NOTHING
-            return self.resources.allocate(wanted, timeout=0)
-        except ResourceTimeoutError:
-            return None
-        except Exception as exc:
-            self.pm.problem(
-                job.entry.plugin.name, f"{job.entry.key}.holds: {_error_line(exc)}; holds nothing"
-            )
-            return _NOTHING
-
-    def _submit(self, level: Level, job: Job, hold: Any = _NOTHING) -> None:
-        if job.on_submit is not None:
-            job.on_submit()
-        entry = job.entry
-        permit = self.breakers.get(entry.key).try_acquire()
-        if permit is None:
-            hold.release()
-            self._gates[level].release()
-            self.stats.incr("skipped")
-            self._record(job, level, "skipped", time.time(), 0.0, error="circuit breaker open")
-            self.router.introspection_ended(job, "circuit breaker open")
-            return
-        call_id = next(self._ids)
-        timeout = entry.record.timeout or self.settings.deadlines[level]
-        now = time.monotonic()
-        ctx = CallContext(
-            record=entry.record,
-            plugin=entry.key,
-            settings=self.settings,
-            options=self.settings.plugin_options(entry.plugin.name),
-            deadline=now + timeout,
-            emit=functools.partial(self._post, "emit", call_id),
-            run_cancelled=self.cancelled,
-            limiter=self.limiter,
-            breakers=self.breakers,
-            cache=self.cache,
-            monitor=self.monitor,
-            stats=self.stats,
-            resources=self.resources,
-        )
-        fn = entry.record.run
-        runner = run_async if is_async_callable(fn) else run_sync
-        try:
-            future = self._pools.submit(level, runner, fn, job.args, ctx)
-        except RuntimeError as exc:  # pools shut down under us
-            hold.release()
-            self._gates[level].release()
-            permit.failure()
-            self._record(job, level, "cancelled", time.time(), 0.0, error=str(exc))
-            return
-        call = _Call(
-            id=call_id,
-            job=job,
-            level=level,
-            future=future,
-            ctx=ctx,
-            permit=permit,
-            started=time.time(),
-            started_mono=now,
-            deadline=now + timeout,
-            hold=hold,
-        )
-        self._calls[call_id] = call
-        self.stats.incr("calls")
-        future.add_done_callback(functools.partial(self._post_done, call_id))
-
     # -- events ------------------------------------------------------------------
     def _post(self, kind: str, call_id: int, payload: Any) -> None:
         self._events.put((kind, call_id, payload))
-
-    def _post_done(self, call_id: int, future: Future[Any]) -> None:
-        self._events.put(("done", call_id, None))
 
     def _handle(self, event: tuple[str, int, Any]) -> None:
         kind, call_id, payload = event
@@ -477,80 +380,10 @@ class Run:
         if kind == "intake-done":
             self._intake_done = True
             return
-        call = self._calls.get(call_id)
-        if call is None or call.finished:
-            return  # late news from an abandoned call
-        if kind == "emit":
-            if self.router.accept(call.job.entry, payload):
-                call.produced += 1
-        elif kind == "done":
-            self._finish(call)
-
-    def _finish(self, call: _Call) -> None:
-        call.finished = True
-        del self._calls[call.id]
-        call.hold.release()
-        self._gates[call.level].release()
-        duration = time.monotonic() - call.started_mono
-        exc = call.future.exception() if not call.future.cancelled() else None
-        if exc is None:
-            call.permit.success()
-            self.stats.incr("calls_ok")
-            self.router.introspection_ended(call.job, None)
-            return
-        if isinstance(exc, CallProblem):
-            call.permit.success()  # the subject's problem, not the plugin's
-        else:
-            call.permit.failure()
-        self.stats.incr("calls_failed")
-        log.warning("%s failed on %s: %s", call.job.entry.key, call.job.subject, exc)
-        self._record(
-            call.job,
-            call.level,
-            "error",
-            call.started,
-            duration,
-            error=_error_line(exc),
-            error_type=type(exc).__name__,
-            produced=call.produced,
-        )
-        self.router.introspection_ended(call.job, _error_line(exc))
-
-    def _expire_deadlines(self) -> None:
-        now = time.monotonic()
-        for call in [c for c in self._calls.values() if c.deadline <= now]:
-            self._abandon(
-                call,
-                "timeout",
-                f"no answer within its {call.deadline - call.started_mono:g} s deadline",
-            )
-
-    def _abandon(self, call: _Call, status: str, error: str) -> None:
-        call.finished = True
-        call.ctx.abandon()
-        self._pools.abandon(call.level, call.future)
-        del self._calls[call.id]
-        call.hold.release()
-        self._gates[call.level].release()
-        if status == "timeout":
-            call.permit.failure()
-            self.stats.incr("timeouts")
-        else:
-            call.permit.cancel()  # the run stopped; the plugin did nothing wrong
-        self._record(
-            call.job,
-            call.level,
-            status,
-            call.started,
-            time.monotonic() - call.started_mono,
-            error=error,
-            produced=call.produced,
-        )
-        self.router.introspection_ended(call.job, error)
+        self._inflight.handle(kind, call_id, payload)
 
     def _stop_all(self) -> None:
-        for call in list(self._calls.values()):
-            self._abandon(call, "cancelled", "the run was stopped")
+        self._inflight.stop_all()
         for pending in self._pending.values():
             pending.clear()
 
@@ -559,23 +392,7 @@ class Run:
             self.on_finding(finding)  # streamed outputs (-o findings.jsonl)
         self._call_hook("hawkeye_on_finding", finding=finding, run=self)
 
-    # -- outcomes and hooks ------------------------------------------------------
-    def _record(
-        self, job: Job, level: Level, status: str, started: float, duration: float, **fields: Any
-    ) -> None:
-        self.found.add_outcome(
-            Outcome(
-                plugin=job.entry.key,
-                kind=job.entry.kind,
-                level=int(level),
-                subject=job.subject[:500],
-                status=status,
-                started=started,
-                duration=duration,
-                **{k: v for k, v in fields.items() if v is not None},
-            )
-        )
-
+    # -- hooks ---------------------------------------------------------------------
     def _call_hook(self, name: str, **kwargs: Any) -> None:
         call_lifecycle_hook(
             self.pm, name, trace=self.settings.trace_plugins, on_error=self._hook_failed, **kwargs
