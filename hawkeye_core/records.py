@@ -301,6 +301,25 @@ class Location:
     file: str | None = field(default=None, validator=_opt_str)
     line: int | None = None
 
+    def items(self) -> list[tuple[str, str]]:
+        """What inside the server it is, as ``(label, value)`` pairs to show.
+
+        ``("tool", NAME)``, ``("prompt", NAME)``, ``("resource", URI)`` and
+        ``("file", "PATH:LINE")``, each only when set; the server is not included.
+        """
+        pairs = [
+            (label, value)
+            for label, value in (
+                ("tool", self.tool),
+                ("prompt", self.prompt),
+                ("resource", self.resource),
+            )
+            if value
+        ]
+        if self.file:
+            pairs.append(("file", self.file + (f":{self.line}" if self.line else "")))
+        return pairs
+
     @classmethod
     def of_item(cls, server: str, kind: str, name: str) -> Location:
         """The location of item ``name`` of ``kind`` on ``server``.

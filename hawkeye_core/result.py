@@ -51,6 +51,20 @@ class ScanResult:
     def duration(self) -> float:
         return max(0.0, self.finished - self.started)
 
+    def server_inventories(self) -> list[tuple[ServerRef, ServerInventory | None]]:
+        """Each server once, with its inventory if one was read.
+
+        Servers come in the order they were found; an inventory whose server
+        is not among ``servers`` (``hawkeye analyse``) is listed too.
+        """
+        inventories: dict[str, ServerInventory] = {}
+        for inventory in self.inventories:
+            inventories.setdefault(inventory.ref.key, inventory)
+        refs = {ref.key: ref for ref in self.servers}
+        for key, inventory in inventories.items():
+            refs.setdefault(key, inventory.ref)
+        return [(ref, inventories.get(key)) for key, ref in refs.items()]
+
 
 def to_data(value: Any) -> Any:
     """Turn records (and what they hold) into JSON-ready data.

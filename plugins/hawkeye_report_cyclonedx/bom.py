@@ -41,16 +41,6 @@ def _serial(scan_id: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"hawkeye-scan:{scan_id}").urn
 
 
-def _servers(result: ScanResult) -> list[tuple[ServerRef, ServerInventory | None]]:
-    inventories: dict[str, ServerInventory] = {}
-    for inventory in result.inventories:
-        inventories.setdefault(inventory.ref.key, inventory)
-    refs = {ref.key: ref for ref in result.servers}
-    for key, inventory in inventories.items():
-        refs.setdefault(key, inventory.ref)
-    return [(ref, inventories.get(key)) for key, ref in refs.items()]
-
-
 def _bom_ref(ref: ServerRef) -> str:
     # Stable across scans: the same server keeps its bom-ref.
     return "mcp-server-" + hashlib.sha256(ref.key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
@@ -163,7 +153,7 @@ def cyclonedx_bom(result: ScanResult) -> dict[str, Any]:
     Each MCP server is a service (its tools nested), each finding a
     vulnerability that affects its server, a suppressed one an accepted risk.
     """
-    servers = _servers(result)
+    servers = result.server_inventories()
     refs: dict[str, str] = {}
     for ref, inventory in servers:
         for name in _names(ref, inventory):

@@ -24,16 +24,6 @@ def _utc(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _servers(result: ScanResult) -> list[tuple[ServerRef, ServerInventory | None]]:
-    inventories: dict[str, ServerInventory] = {}
-    for inventory in result.inventories:
-        inventories.setdefault(inventory.ref.key, inventory)
-    refs = {ref.key: ref for ref in result.servers}
-    for key, inventory in inventories.items():
-        refs.setdefault(key, inventory.ref)
-    return [(ref, inventories.get(key)) for key, ref in refs.items()]
-
-
 def _server_numbers(servers: Sequence[tuple[ServerRef, ServerInventory | None]]) -> dict[str, int]:
     """Each name a finding's ``location.server`` may use, to the server's number."""
     numbers: dict[str, int] = {}
@@ -69,19 +59,12 @@ def _references(finding: Finding) -> str:
 
 
 def _where(finding: Finding) -> str:
-    location = finding.location
-    parts = []
-    for label, value in (
-        ("tool", location.tool),
-        ("prompt", location.prompt),
-        ("resource", location.resource),
-    ):
-        if value:
-            parts.append(f"{label} <code>{esc(value, 200)}</code>")
-    if location.file:
-        line = f":{location.line}" if location.line else ""
-        parts.append(f"<code>{esc(location.file, 500)}{line}</code>")
-    return ", ".join(parts)
+    return ", ".join(
+        f"<code>{esc(value, 500)}</code>"
+        if label == "file"
+        else f"{label} <code>{esc(value, 200)}</code>"
+        for label, value in finding.location.items()
+    )
 
 
 def _judged_by(finding: Finding) -> str:
@@ -153,7 +136,7 @@ def _errors(result: ScanResult) -> str:
 
 def render_html(result: ScanResult) -> str:
     """The report as one self-contained HTML document (no script, no external asset)."""
-    servers = _servers(result)
+    servers = result.server_inventories()
     numbers = _server_numbers(servers)
     findings = _ordered(result.findings)
     counts = Counter(f.severity for f in findings)

@@ -80,17 +80,6 @@ def _server_data(ref: ServerRef, inventory: ServerInventory | None) -> dict[str,
     return result
 
 
-def _servers(result: ScanResult) -> list[dict[str, Any]]:
-    """Every server reference, with its inventory; inventories of unlisted servers too."""
-    inventories: dict[str, ServerInventory] = {}
-    for inventory in result.inventories:
-        inventories.setdefault(inventory.ref.key, inventory)
-    refs = {ref.key: ref for ref in result.servers}
-    for key, inventory in inventories.items():
-        refs.setdefault(key, inventory.ref)
-    return [_server_data(ref, inventories.get(key)) for key, ref in refs.items()]
-
-
 def _summary(result: ScanResult) -> dict[str, Any]:
     counts = Counter(f.severity for f in result.findings)
     highest = max(counts, default=None)
@@ -125,7 +114,7 @@ def report_data(result: ScanResult) -> dict[str, Any]:
         },
         "summary": _summary(result),
         "endpoints": [redacted(to_data(e)) for e in result.endpoints],
-        "servers": _servers(result),
+        "servers": [_server_data(ref, inv) for ref, inv in result.server_inventories()],
         "findings": [finding_data(f) for f in result.findings],
         "suppressed": [finding_data(f) for f in result.suppressed],
         "errors": [redacted(to_data(o)) for o in result.errors],

@@ -222,13 +222,11 @@ class _Builder:
         if finding.evidence:
             lines.append(f"Evidence: {_text(finding.evidence, _MAX_EVIDENCE)}")
         where = [f"server {_text(location.server, 200)}"] if location.server else []
-        for label, value in (
-            ("tool", location.tool),
-            ("prompt", location.prompt),
-            ("resource", location.resource),
-        ):
-            if value:
-                where.append(f"{label} {_text(value, 200)}")
+        where += [
+            f"{label} {_text(value, 200)}"
+            for label, value in location.items()
+            if label != "file"  # the physical location says where in the file
+        ]
         if where:
             lines.append("Where: " + ", ".join(where))
         return "\n".join(lines)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from hawkeye_core import (
     Finding,
-    ScanResult,
     ServerInventory,
     ServerRef,
     redact,
@@ -14,7 +11,7 @@ from hawkeye_core import (
     terminal_safe,
 )
 
-__all__ = ["clean", "finding_place", "server_address", "server_label", "servers"]
+__all__ = ["clean", "finding_place", "server_address", "server_label"]
 
 
 def clean(value: object, limit: int) -> str:
@@ -43,29 +40,6 @@ def server_label(ref: ServerRef, inventory: ServerInventory | None) -> str:
     return server_address(ref)
 
 
-def servers(result: ScanResult) -> Iterator[tuple[ServerRef, ServerInventory | None]]:
-    """Each server once, with its inventory (if it was read)."""
-    inventories: dict[str, ServerInventory] = {}
-    for inventory in result.inventories:
-        inventories.setdefault(inventory.ref.key, inventory)
-    refs = {ref.key: ref for ref in result.servers}
-    for key, inventory in inventories.items():
-        refs.setdefault(key, inventory.ref)
-    for key, ref in refs.items():
-        yield ref, inventories.get(key)
-
-
 def finding_place(finding: Finding) -> str:
     """What inside the server a finding is about: ``tool NAME``, ``file PATH:LINE``, ..."""
-    location = finding.location
-    parts = []
-    for label, value in (
-        ("tool", location.tool),
-        ("prompt", location.prompt),
-        ("resource", location.resource),
-    ):
-        if value:
-            parts.append(f"{label} {value}")
-    if location.file:
-        parts.append(f"file {location.file}" + (f":{location.line}" if location.line else ""))
-    return ", ".join(parts)
+    return ", ".join(f"{label} {value}" for label, value in finding.location.items())

@@ -14,7 +14,6 @@ from hawkeye_report_tables.common import (
     finding_place,
     server_address,
     server_label,
-    servers,
 )
 
 __all__ = ["md", "write_markdown"]
@@ -85,7 +84,7 @@ def _summary(result: ScanResult) -> list[str]:
     lines += _table(["Severity", "Findings"], rows, "lr")
     lines += [
         "",
-        f"Open ports: {len(result.endpoints)} · servers: {sum(1 for _ in servers(result))} · "
+        f"Open ports: {len(result.endpoints)} · servers: {len(result.server_inventories())} · "
         f"suppressed findings: {len(result.suppressed)} · plugin errors: {len(result.errors)}",
     ]
     return lines
@@ -94,7 +93,7 @@ def _summary(result: ScanResult) -> list[str]:
 def _server_rows(result: ScanResult) -> list[list[str]]:
     found = Counter(f.location.server for f in result.findings)
     rows = []
-    for index, (ref, inventory) in enumerate(servers(result), 1):
+    for index, (ref, inventory) in enumerate(result.server_inventories(), 1):
         names = {ref.key, ref.name, ref.url or "", " ".join(ref.command or ())}
         if inventory is not None and inventory.server_info is not None:
             names.add(inventory.server_info.name)

@@ -40,16 +40,6 @@ def _table(rows: Sequence[Sequence[str]], right: frozenset[int] = frozenset()) -
         yield ("  " + "  ".join(cells)).rstrip()
 
 
-def _servers(result: ScanResult) -> list[tuple[ServerRef, ServerInventory | None]]:
-    inventories: dict[str, ServerInventory] = {}
-    for inventory in result.inventories:
-        inventories.setdefault(inventory.ref.key, inventory)
-    refs = {ref.key: ref for ref in result.servers}
-    for key, inventory in inventories.items():
-        refs.setdefault(key, inventory.ref)
-    return [(ref, inventories.get(key)) for key, ref in refs.items()]
-
-
 def _names(ref: ServerRef, inventory: ServerInventory | None) -> set[str]:
     """The names a finding's ``location.server`` may give this server."""
     command = " ".join(ref.command or ())
@@ -72,7 +62,7 @@ def _address(ref: ServerRef) -> str:
 
 
 def _server_lines(result: ScanResult, paint: Painter) -> Iterator[str]:
-    servers = _servers(result)
+    servers = result.server_inventories()
     if not servers:
         return
     worst: dict[str, Severity] = {}
@@ -112,16 +102,10 @@ def _finding_lines(findings: Sequence[Finding], paint: Painter) -> Iterator[str]
     for finding in ordered[:_MAX_FINDINGS]:
         location = finding.location
         where = [safe(location.server, 60)] if location.server else []
-        for label, value in (
-            ("tool", location.tool),
-            ("prompt", location.prompt),
-            ("resource", location.resource),
-        ):
-            if value:
-                where.append(f"{label} {safe(value, 60)}")
-        if location.file:
-            line = f":{location.line}" if location.line else ""
-            where.append(f"{safe(location.file, 80)}{line}")
+        where += [
+            safe(value, 80) if label == "file" else f"{label} {safe(value, 60)}"
+            for label, value in location.items()
+        ]
         label = paint.severity(finding.severity, f"{finding.severity!s:<8}".upper())
         yield f"  {label}  {safe(finding.rule_id, 20):<12} {safe(finding.title, 100)}"
         if where:
@@ -163,7 +147,7 @@ def write_terminal(result: ScanResult, stream: TextIO) -> None:
         "targets: "
         + (", ".join(safe(t, 60) for t in result.targets[:10]) or "-")
         + (f" and {len(result.targets) - 10} more" if len(result.targets) > 10 else ""),
-        f"open ports {len(result.endpoints)} · servers {len(_servers(result))} · "
+        f"open ports {len(result.endpoints)} · servers {len(result.server_inventories())} · "
         f"findings {len(result.findings)} · suppressed {len(result.suppressed)} · "
         f"plugin errors {len(result.errors)}",
     ]
