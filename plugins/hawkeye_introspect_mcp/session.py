@@ -126,12 +126,30 @@ class SessionState:
         )
 
 
-class _GuardedRead:
-    """The transport's read stream, checked message by message (see the module doc)."""
+class _Guarded:
+    """A transport stream wrapped for the session: closing it closes the stream inside."""
 
     def __init__(self, inner: Any, state: SessionState) -> None:
         self._inner = inner
         self._state = state
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class _GuardedRead(_Guarded):
+    """The transport's read stream, checked message by message (see the module doc)."""
 
     @property
     def last_context(self) -> Any:
@@ -174,46 +192,14 @@ class _GuardedRead:
         except anyio.EndOfStream:
             raise StopAsyncIteration from None
 
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-
-class _GuardedWrite:
+class _GuardedWrite(_Guarded):
     """The transport's write stream, noting the id of every request sent."""
-
-    def __init__(self, inner: Any, state: SessionState) -> None:
-        self._inner = inner
-        self._state = state
 
     async def send(self, item: SessionMessage, /) -> None:
         if isinstance(item.message, types.JSONRPCRequest):
             self._state.sent_ids.add(str(item.message.id))
         await self._inner.send(item)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 @asynccontextmanager
