@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -180,77 +180,63 @@ class _Reader:
             raise self.fail(where, f"expected an object, got {type(value).__name__}")
         return value
 
-    def tools(self, value: Any, where: str = "tools") -> list[Tool]:
-        tools = []
+    def entries(self, value: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each object of the list ``value``, with where it is (``tools[3]``)."""
         for index, raw in enumerate(self.items(value, where)):
             at = f"{where}[{index}]"
-            item = self.entry(raw, at)
-            tools.append(
-                Tool(
-                    name=self.text(item, at, "name", required=True),
-                    title=self.optional_text(item, at, "title"),
-                    description=self.text(item, at, "description"),
-                    input_schema=self.mapping(item, at, "inputSchema", "input_schema") or {},
-                    output_schema=self.mapping(item, at, "outputSchema", "output_schema"),
-                    annotations=self.mapping(item, at, "annotations") or {},
-                )
+            yield at, self.entry(raw, at)
+
+    def tools(self, value: Any, where: str = "tools") -> list[Tool]:
+        return [
+            Tool(
+                name=self.text(item, at, "name", required=True),
+                title=self.optional_text(item, at, "title"),
+                description=self.text(item, at, "description"),
+                input_schema=self.mapping(item, at, "inputSchema", "input_schema") or {},
+                output_schema=self.mapping(item, at, "outputSchema", "output_schema"),
+                annotations=self.mapping(item, at, "annotations") or {},
             )
-        return tools
+            for at, item in self.entries(value, where)
+        ]
 
     def prompts(self, value: Any, where: str = "prompts") -> list[Prompt]:
-        prompts = []
-        for index, raw in enumerate(self.items(value, where)):
-            at = f"{where}[{index}]"
-            item = self.entry(raw, at)
-            arguments = []
-            for a_index, a_raw in enumerate(self.items(item.get("arguments"), f"{at}.arguments")):
-                a_at = f"{at}.arguments[{a_index}]"
-                argument = self.entry(a_raw, a_at)
-                arguments.append(
+        return [
+            Prompt(
+                name=self.text(item, at, "name", required=True),
+                description=self.text(item, at, "description"),
+                arguments=[
                     PromptArgument(
                         name=self.text(argument, a_at, "name", required=True),
                         description=self.text(argument, a_at, "description"),
                         required=argument.get("required") is True,
                     )
-                )
-            prompts.append(
-                Prompt(
-                    name=self.text(item, at, "name", required=True),
-                    description=self.text(item, at, "description"),
-                    arguments=arguments,
-                )
+                    for a_at, argument in self.entries(item.get("arguments"), f"{at}.arguments")
+                ],
             )
-        return prompts
+            for at, item in self.entries(value, where)
+        ]
 
     def resources(self, value: Any, where: str = "resources") -> list[Resource]:
-        resources = []
-        for index, raw in enumerate(self.items(value, where)):
-            at = f"{where}[{index}]"
-            item = self.entry(raw, at)
-            resources.append(
-                Resource(
-                    uri=self.text(item, at, "uri", required=True),
-                    name=self.text(item, at, "name"),
-                    description=self.text(item, at, "description"),
-                    mime_type=self.optional_text(item, at, "mimeType", "mime_type"),
-                )
+        return [
+            Resource(
+                uri=self.text(item, at, "uri", required=True),
+                name=self.text(item, at, "name"),
+                description=self.text(item, at, "description"),
+                mime_type=self.optional_text(item, at, "mimeType", "mime_type"),
             )
-        return resources
+            for at, item in self.entries(value, where)
+        ]
 
     def templates(self, value: Any, where: str = "resourceTemplates") -> list[ResourceTemplate]:
-        templates = []
-        for index, raw in enumerate(self.items(value, where)):
-            at = f"{where}[{index}]"
-            item = self.entry(raw, at)
-            templates.append(
-                ResourceTemplate(
-                    uri_template=self.text(item, at, "uriTemplate", "uri_template", required=True),
-                    name=self.text(item, at, "name"),
-                    description=self.text(item, at, "description"),
-                    mime_type=self.optional_text(item, at, "mimeType", "mime_type"),
-                )
+        return [
+            ResourceTemplate(
+                uri_template=self.text(item, at, "uriTemplate", "uri_template", required=True),
+                name=self.text(item, at, "name"),
+                description=self.text(item, at, "description"),
+                mime_type=self.optional_text(item, at, "mimeType", "mime_type"),
             )
-        return templates
+            for at, item in self.entries(value, where)
+        ]
 
     def server_info(self, value: Any, where: str) -> ServerInfo | None:
         if value is None:
