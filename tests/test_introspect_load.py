@@ -19,7 +19,7 @@ from hawkeye_core import Settings, run_sync
 from hawkeye_introspect_mcp import McpIntrospector
 from hawkeye_introspect_mcp.command import standalone_context
 from hawkeye_introspect_mcp.load import LoopLoad
-from tests.test_introspect_mcp import http_ref, paging_server, serve_asgi
+from tests.introspect_mcp.support import http_ref, paging_server, serve_asgi
 
 
 class FixedLoad:
