@@ -38,10 +38,23 @@ Sections:
    P 0.743 / R 0.605, poisoning 0.900 / 0.409), and then drove a sixth pass
    aimed at intent rather than phrases (``intent.py``: action + data +
    destination slots in many languages, schema values, nested examples), so
-   they are development data now too. Blind recall so far: batch 4 0.525,
-   batch 5 0.585, batch 6 0.529, batch 7 0.605 -- the generalisation gap.
-   A newer batch being written blind is measured the same
-   way; ``--skip NAME`` leaves a batch out (so that tuning never sees it).
+   they are development data now too. Batch 8 was blind, measured once
+   (P 0.800 / R 0.471; poisoning recall 0.222), and then drove a seventh pass
+   (``lexicon.py``: the slots of an order in about thirty languages, English
+   verbs in every form said of the model, concealment by grammar rather than
+   phrase; ``patterns_grammar.py``: other servers named by what they do, a
+   server preferring itself, an action described to the user as something
+   else, secrets named by the program that keeps them; bare encoded blobs
+   that decode to an order are poisoning too, relabelled in batches 0-2).
+   Batches 9 and 10 were written blind by two more helpers during that pass
+   and measured once at its end, item misses unread: batch 9 P 0.844 / R 0.403
+   (poisoning 0.324, shadowing 0.286), batch 10 P 0.667 / R 0.375 (poisoning
+   0.314, shadowing 0.143); the rules before the pass scored 0.828 / 0.358 and
+   0.676 / 0.359 on them. Blind recall so far: batch 4 0.525, batch 5 0.585,
+   batch 6 0.529, batch 7 0.605, batch 8 0.471, batch 9 0.403, batch 10 0.375
+   -- the generalisation gap: a pass lifts its own batch to ~1.0 and the next
+   writer's batch by a few points. ``--skip NAME`` leaves a batch out (so that
+   tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
    against the scenario's expectations.

@@ -23,6 +23,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from hawkeye_analyse_rules.lexicon import (
+    CONCEAL_ENGLISH,
+    CONCEAL_WORDS,
+    CONVERSATION_WORDS,
+    FIELD_WORDS,
+    SECRET_WORDS,
+    SEND_BY_MODEL,
+    SEND_WORDS,
+)
 from hawkeye_analyse_rules.text import CONFUSABLES, Clean, Spans
 
 __all__ = ["ACTION", "CONCEAL_ANY", "DATA", "intent_signals"]
@@ -70,7 +79,7 @@ ACTION = _compile(
     r"|\u0936\u093e\u092e\u093f\u0932|\ub123\uc5b4|\ubcf4\ub0b4|\ucca8\ubd80|\ud3ec\ud568"
     r"|\ubd99\uc5ec|\u9001\u4fe1|\u9001\u3063\u3066|\u5165\u308c|\u542b\u3081|\u6dfb\u4ed8"
     r"|\u8cbc\u308a\u4ed8\u3051|\u8ffd\u52a0|\u53d1\u9001|\u586b\u5165|\u586b\u5199|\u9644\u4e0a"
-    r"|\u9644\u52a0|\u653e\u5165|\u7c98\u8d34"
+    r"|\u9644\u52a0|\u653e\u5165|\u7c98\u8d34|" + SEND_WORDS + "|" + SEND_BY_MODEL
 )
 
 #: Data that is not the tool's own input: the model's context, the user's life, the machine.
@@ -106,6 +115,13 @@ DATA = _compile(
     r"|h\u1ed9i\s+tho\u1ea1i|m\u1eadt\s+kh\u1ea9u|\ub300\ud654|\u4f1a\u8a71|\u5bf9\u8bdd"
     r"|\u0645\u062d\u0627\u062f\u062b\u0629|\u092c\u093e\u0924\u091a\u0940\u0924"
     r"|\u092a\u093e\u0938\u0935\u0930\u094d\u0921"
+    # card and account numbers, identity documents, what a browser keeps
+    r"|\b(?:card|account|iban|routing|social\s+security|passport|national\s+id|tax\s+id"
+    r"|licen[cs]e)\s+numbers?\b|\b(?:bank|payment|banking|card|login)\s+(?:details|information)\b"
+    r"|\blogin\s+name\b|\bsaved\s+(?:logins?|passwords?|cards?)\b"
+    r"|\b(?:browser|keychain|password\s+manager)\s+(?:has\s+)?(?:saved|remembers|stores|keeps)\b"
+    r"|\b(?:earlier|previous|prior|other)\s+(?:messages|tools'?\s+results|tool\s+results)\b"
+    r"|" + CONVERSATION_WORDS + "|" + SECRET_WORDS
 )
 
 #: Where the data goes, besides a parameter named in the text.
@@ -116,7 +132,7 @@ DESTINATION = _compile(
     r"|\b(?:to|with|into)\s+`?[a-z0-9]+_[a-z0-9_]+|(?<![\w.+-])[\w.+-]+@[a-z0-9-]+\.[a-z]{2,}"
     r"|\bpol[ue]\b|\btr\u01b0\u1eddng\b|\bveld\b"
     r"|\u0627\u0644\u062d\u0642\u0644|\u092b\u093c\u0940\u0932\u094d\u0921|\ud544\ub4dc"
-    r"|\u30d5\u30a3\u30fc\u30eb\u30c9|\u5b57\u6bb5|\u6b04"
+    r"|\u30d5\u30a3\u30fc\u30eb\u30c9|\u5b57\u6bb5|\u6b04|" + FIELD_WORDS
 )
 
 #: Keeping the step from the user, in the languages a payload tends to use.
@@ -137,6 +153,7 @@ CONCEAL_ANY = _compile(
     r"|\uc124\uba85\ud560\s+\ud544\uc694\ub294\s+\uc5c6|\ub9d0\ud558\uc9c0\s+\ub9c8|\uc54c\ub9ac\uc9c0\s+\ub9c8"
     r"|\u4f1d\u3048\u306a\u3044\u3067|\u8a00\u308f\u306a\u3044\u3067|\u4e0d\u8981\u544a\u8bc9|\u65e0\u9700\u544a\u77e5"
     r"|\u043d\u0435\s+(?:\u0433\u043e\u0432\u043e\u0440\u0438|\u0441\u043e\u043e\u0431\u0449\u0430\u0439|\u0443\u043f\u043e\u043c\u0438\u043d\u0430\u0439)"
+    r"|" + CONCEAL_WORDS + "|" + CONCEAL_ENGLISH
 )
 
 #: Running a command the text spells out, with any tool: "run `op item get <id> --reveal`".
@@ -152,6 +169,8 @@ _GUARD = re.compile(
     r"\b(?:do\s+not|don'?t|never)\s+(?:do|follow|comply|obey|act\s+on)\b|\brefuse\b"
     r"|\bignore\s+(?:it|them|such|those)\b|\b(?:if|when)\s+(?:a|any|the)\s+(?:\w+\s+){0,6}asks?\b"
 )
+#: A Markdown image with a web address: rendering it is a request to that address.
+_IMAGE_URL = re.compile(r"!\[[^\]\n]{0,80}\]\(\s*https?://")
 _ADDRESS = re.compile(r"https?://|(?<![\w.+-])[\w.+-]+@[a-z0-9-]+\.[a-z]{2,}")
 #: A negation earlier in the same clause: "never needs passwords, tokens or keys".
 _NEGATED = re.compile(r"\b(?:never|not|don'?t|no)\b[^.;:!?]{0,40}$")
@@ -205,6 +224,9 @@ def _route(s: str, names: set[str], parameter: bool, skip: Spans) -> Hit | None:
             continue
         action = _unnegated(ACTION, s, window_start, window_end)
         if action is None:
+            # an image whose address the model fills in sends the data when the reply renders
+            action = _IMAGE_URL.search(s, window_start, window_end)
+        if action is None:
             continue
         dest = "this parameter" if parameter else _destination(s, window_start, window_end, names)
         weight = ROUTE_WEIGHT if dest else REQUEST_WEIGHT
@@ -240,6 +262,10 @@ def intent_signals(
         route = _route(s, names, parameter, skip if isinstance(skip, Spans) else Spans(skip))
         if route is not None:
             out.append(route)
+            image = _IMAGE_URL.search(s)
+            if image is not None:
+                # the data leaves in the image's address when the reply renders
+                out.append(("exfil_dest", 0.4, image.start(), image.end(), ""))
     if value and not out:
         action = _unnegated(ACTION, s, 0, len(s))
         address = _ADDRESS.search(s)
@@ -251,8 +277,16 @@ def intent_signals(
             if run is not None and not _NEGATED.search(s, max(0, run.start() - 30), run.start()):
                 out.append(("run_command", 0.3, command.start(), command.end(), ""))
                 break
-    if out or value:
-        conceal = CONCEAL_ANY.search(s)
-        if conceal is not None:
+    # concealment counts wherever it is: with no order beside it, it is one signal of two
+    for conceal in CONCEAL_ANY.finditer(s):
+        # "do not repeat the password in your reply" protects a secret; it hides no step
+        clause = _CLAUSE_END.search(s, conceal.end())
+        if _PROTECTS.search(s, conceal.start(), clause.start() if clause else len(s)) is None:
             out.append(("conceal", 0.45, conceal.start(), conceal.end(), ""))
+            break
     return out
+
+
+_CLAUSE_END = re.compile(r"[.;:!?\n]")
+#: A secret as the thing not to show: advice to protect it, not concealment.
+_PROTECTS = re.compile(r"\b(?:passwords?|secrets?|keys?|tokens?|credentials?|pins?|otps?)\b")

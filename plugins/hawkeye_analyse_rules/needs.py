@@ -8,6 +8,7 @@ pattern added to a category must contain one of them; a test in
 
 from __future__ import annotations
 
+from hawkeye_analyse_rules.patterns_grammar import GRAMMAR_NEEDS
 from hawkeye_analyse_rules.patterns_wide import EXTRA_NEEDS
 
 __all__ = ["NEEDS"]
@@ -322,3 +323,5 @@ NEEDS["redirect"] = (
     "kopie",
     "even",
 )
+for _category, _needs in GRAMMAR_NEEDS.items():
+    NEEDS[_category] = NEEDS.get(_category, ()) + _needs

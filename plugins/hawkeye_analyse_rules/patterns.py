@@ -14,6 +14,7 @@ import itertools
 import re
 
 from hawkeye_analyse_rules.needs import NEEDS
+from hawkeye_analyse_rules.patterns_grammar import GRAMMAR_PATTERNS, SENSITIVE_CLI
 from hawkeye_analyse_rules.patterns_more import MORE_PATTERNS, NON_ASCII_PATTERNS, SENSITIVE_STORES
 from hawkeye_analyse_rules.patterns_wide import EXTRA_PATTERNS, SENSITIVE_MORE
 
@@ -125,6 +126,7 @@ _SENSITIVE = (
     r"|\bwallet\.dat\b|\.config/gcloud\b|\bapplication_default_credentials\b|\.azure/"
     + SENSITIVE_MORE
     + SENSITIVE_STORES
+    + SENSITIVE_CLI
     + ")"
 )
 _SECRET_NOUN = (
@@ -209,7 +211,8 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     "conceal": (
         _c(
-            r"\b(?:do\s+not|don'?t|never|without|avoid)\s+(?:\w+\s+){0,3}?(?:tell(?:ing)?"
+            r"\b(?:do\s+not|don'?t|never|without|avoid)\s+(?:(?!and\b|or\b|but\b|then\b)\w+\s+){0,3}?"
+            r"(?:tell(?:ing)?"
             r"|inform(?:ing)?|mention(?:ing)?|notify(?:ing)?|alert(?:ing)?|reveal(?:ing)?"
             r"|show(?:ing)?|disclos(?:e|ing)|let(?:ting)?|warn(?:ing)?|report(?:ing)?)\s+"
             r"(?:\w+\s+){0,6}?(?:the\s+)?(?:users?|human|operator|person|customer)\b"
@@ -366,7 +369,11 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"(?:invoked|called|used|run|executed|triggered)"
         ),
         _c(r"\balso\s+present\b"),
-        _c(r"\b(?:with|from|by|of|in)\s+(?:any|every|all|other)\s+(?:other\s+)?tools?\b"),
+        # ("seen in other tools' results" is data from the context, not steering)
+        _c(
+            r"\b(?:with|from|by|of|in)\s+(?:any|every|all|other)\s+(?:other\s+)?tools?\b"
+            r"(?!['\u2019]|\s+(?:results?|outputs?|responses?)\b)"
+        ),
         # a rule for whenever another tool is used: "when the user pays with any payment tool"
         _c(
             r"\b(?:when|whenever|if|each\s+time|every\s+time)\b[^.\n]{0,60}?\b(?:with|from|by|via"
@@ -430,5 +437,7 @@ PARAM_HARVEST = _c(
 )
 
 
-for _category, _patterns in itertools.chain(EXTRA_PATTERNS.items(), MORE_PATTERNS.items()):
+for _category, _patterns in itertools.chain(
+    EXTRA_PATTERNS.items(), MORE_PATTERNS.items(), GRAMMAR_PATTERNS.items()
+):
     PATTERNS[_category] = PATTERNS.get(_category, ()) + _patterns

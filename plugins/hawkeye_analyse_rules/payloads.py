@@ -6,8 +6,10 @@ logical (reversed) order; a person sees a blob, nothing, or gibberish.
 :func:`hidden_payloads` finds them all (HE-HID-005 reports the ones that say
 something). For poisoning, :func:`payload_signals` counts what a payload says
 when the model is meant to act on it: a blob the visible text tells the model
-to decode and apply, or a payload invisible to people (zero-width bits,
-reversed text). A bare blob ("Settings: QmVm...") is hidden content, not yet an
+to decode and apply, a payload invisible to people (zero-width bits, reversed
+text), or a bare blob ("Setup code: 5265...") whose decoded text is an order
+on its own (enough signals to pass the gate), since models decode such blobs
+unasked. A bare blob that decodes to a word or two is hidden content, not an
 order. Hiding an order this way is concealment whatever the order is.
 """
 
@@ -17,7 +19,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-from hawkeye_analyse_rules.signals import STRONG, WEIGHTS, Signal, find_signals
+from hawkeye_analyse_rules.signals import STRONG, WEIGHTS, Signal, find_signals, gate
 from hawkeye_analyse_rules.text import decoded_blobs
 
 __all__ = ["hidden_payloads", "payload_signals"]
@@ -66,10 +68,10 @@ def payload_signals(text: str, params: Iterable[str] = ()) -> list[Signal]:
     told = _DECODE_AND_ACT.search(text) is not None
     out: list[Signal] = []
     for start, end, decoded, visible in payloads:
-        if visible and not told:
-            continue
         found = find_signals(decoded, params)
         if not any(sig.category in STRONG for sig in found):
+            continue
+        if visible and not told and not gate(found):
             continue
         out += [Signal(sig.category, sig.weight, start, end, sig.detail) for sig in found]
         out.append(Signal("conceal", WEIGHTS["conceal"], start, end, "encoded payload"))

@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from attrs import frozen
 
 from hawkeye_analyse_rules.intent import intent_signals
+from hawkeye_analyse_rules.lexicon import CONTENT_WORDS
 from hawkeye_analyse_rules.patterns import (
     EXFIL_PARAM,
     EXFIL_PARAM_SET,
@@ -158,7 +159,8 @@ _NEGATION_BEFORE = re.compile(
 _NEGATION_IN = re.compile(r"\b(?:never|not)\b|n't\b")
 #: An example in quotes: "such as 'ignore all previous instructions'".
 _EXAMPLE = re.compile(
-    r"(?:such\s+as|e\.g\.,?|for\s+example|for\s+instance|examples?|like)\s*:?\s*[\"'\u2018\u201c]"
+    r"(?:such\s+as|e\.g\.,?|\bi\.?e\.?,?|for\s+example|for\s+instance|examples?|like)\s*:?\s*"
+    r"[{\[(]?\s*[\"'\u2018\u201c]"
 )
 #: A text about attacks (a primer, a review prompt) and the lists of things it looks for.
 _ABOUT_ATTACKS = re.compile(
@@ -327,27 +329,31 @@ def find_signals(
 _DELIMITED = re.compile(
     r"[`'\"\u2018\u201c\u00ab]\s*(?P<param>[a-z_][a-z0-9_]{1,40})\s*[`'\"\u2019\u201d\u00bb]"
 )
-#: What is read, in the languages the corpus has: contents, output, text.
-_CONTENT = re.compile(
-    r"\b(?:contents?|contenu|contenido|conte[u\u00fa]do|inhalt|contenuto|outputs?|text[eo]?)\b"
-    r"|\u5185\u5bb9|\u4e2d\u8eab|\u51fa\u529b"
-)
+#: What is read: contents, output, text (:data:`~hawkeye_analyse_rules.lexicon.CONTENT_WORDS`).
+_CONTENT = re.compile(r"\b(?:outputs?|text[eo]?)\b|\u51fa\u529b|" + CONTENT_WORDS)
 
 
 def _named_route(clean: Clean, sensitive_at: int, names: set[str]) -> list[Signal]:
     """Data routed into a named parameter, in any language: a secret, its contents, `param`.
 
-    The wording around it may be French or Japanese; the sensitive path, the
-    word for its contents and the quoted parameter name are the same in all.
+    The wording around it may be French, Czech or Japanese; the sensitive path,
+    the word for its contents and the quoted parameter name are the same in
+    all. The parameter may come before the path ("into `note`, the contents of
+    ~/.kube/config") or after it.
     """
     s = clean.s
-    for match in _DELIMITED.finditer(s, sensitive_at, min(len(s), sensitive_at + 300)):
+    low, high = max(0, sensitive_at - 200), min(len(s), sensitive_at + 300)
+    for match in _DELIMITED.finditer(s, low, high):
         param = match.group("param")
-        if param in names and _CONTENT.search(s, sensitive_at, match.start()):
-            if _negated(s, sensitive_at, match.end()):
-                return []
-            start, end = clean.span(sensitive_at, match.end())
-            return [Signal("exfil_param", WEIGHTS["exfil_param"], start, end, param)]
+        if param not in names:
+            continue
+        start, end = min(sensitive_at, match.start()), max(sensitive_at, match.end())
+        if _CONTENT.search(s, max(0, start - 40), end) is None:
+            continue
+        if _negated(s, start, end):
+            return []
+        a, b = clean.span(start, end)
+        return [Signal("exfil_param", WEIGHTS["exfil_param"], a, b, param)]
     return []
 
 

@@ -1,0 +1,131 @@
+"""Injection cues read from sentence structure rather than from fixed phrases.
+
+Added in the seventh tuning pass, from the general shapes behind held-out batch
+8's misses: other servers named by what they do ("other finance or search
+servers", "tools exposed by other connected servers"), a server preferring
+itself ("uses this tool instead", other tools "treated as retired", "do not
+offer the others"), an action described to the user as something else ("and
+describes it to the user as a routine test ping"), data taken from the
+model's context ("taken from earlier messages or other tools"), a payment to
+an account number the text names, and secrets named by where a program keeps
+them ("the key the Stripe CLI keeps in its config file", "whatever the
+browser remembers"). :mod:`~hawkeye_analyse_rules.patterns` merges these into
+its tables; :data:`GRAMMAR_NEEDS` are the substrings they need.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["GRAMMAR_NEEDS", "GRAMMAR_PATTERNS", "SENSITIVE_CLI"]
+
+
+def _c(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+#: Credential files of command-line tools under ~/.config, whatever the tool.
+SENSITIVE_CLI = (
+    r"|\.config/[\w.-]+/(?:config\.toml|config\.ya?ml|credentials[\w.]*|hosts\.ya?ml"
+    r"|auth[\w.]*\.json|tokens?[\w.]*)"
+)
+
+_SECRET = r"(?:keys?|tokens?|passwords?|secrets?|credentials?|cookies?|logins?)"
+_PROGRAM = (
+    r"(?:cli|client|agent|browser|app|application|tool|sdk|daemon|command|keychain|helper"
+    r"|extension|wallet|password\s+manager)"
+)
+
+GRAMMAR_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "cross_server": (
+        _c(
+            r"\bother\s+(?:connected\s+|installed\s+|loaded\s+)?(?:[\w-]+\s+(?:or\s+|and\s+|/\s*)?)"
+            r"{0,3}(?:mcp\s+)?(?:servers?|integrations?|connectors?)\b"
+        ),
+    ),
+    "redirect": (
+        _c(
+            r"\b(?:treat|treats|consider|considers|regard|regards|mark|marks)\s+(?:[\w'.-]+\s+){0,5}?"
+            r"as\s+(?:retired|deprecated|disabled|unavailable|broken|unsafe|obsolete|off[- ]limits"
+            r"|unsupported)\b"
+        ),
+        _c(
+            r"\b(?:use|uses|choose|chooses|pick|picks)\s+this\s+(?:tool|server|one|integration"
+            r"|connector)\s+instead\b|\bprefer\s+this\s+(?:tool|server|integration)\b"
+        ),
+        _c(r"\b(?:through|via)\s+(?:[\w'.-]+\s+){1,3}?instead\b"),
+        _c(
+            r"\b(?:do\s+not|don'?t|never)\s+(?:offer|suggest|recommend|propose)\s+(?:the\s+)?"
+            r"(?:others?|them|those|these|alternatives?)\b"
+        ),
+    ),
+    "deceive": (
+        _c(
+            r"\b(?:describ|present|report|fram|explain|announc|label|refer\w*\s+to)\w*\s+"
+            r"(?:it|this|that|them|the\s+[\w-]+)\s+to\s+(?:the\s+)?users?\s+as\b"
+        ),
+        _c(
+            r"\b(?:call|calls|calling)\s+it\s+(?:a|an|just\s+a)\s+(?:routine|test|harmless|normal"
+            r"|standard)\b"
+        ),
+    ),
+    "conversation": (
+        _c(
+            r"\b(?:from|in)\s+(?:the\s+)?(?:earlier|previous|prior|past)\s+(?:messages|turns"
+            r"|conversations?|chats?)\b|\b(?:from|in)\s+other\s+tools'?(?:\s+(?:results|outputs"
+            r"|responses))?\b"
+        ),
+    ),
+    "exfil_dest": (_c(r"\biban\s*:?\s*[a-z]{2}\d{2}[a-z0-9]{10,30}\b"),),
+    "secret_request": (
+        _c(
+            r"\b"
+            + _SECRET
+            + r"\s+(?:that\s+|which\s+)?(?:the|your|their|its)\s+(?:[\w-]+\s+){0,2}"
+            + _PROGRAM
+            + r"\s+(?:keeps|stores|saves|uses|remembers|loads|caches|holds|reads|has\s+saved)\b"
+        ),
+        _c(
+            r"\bwhatever\s+(?:the\s+|their\s+|your\s+)?(?:user'?s\s+)?(?:[\w-]+\s+)?"
+            + _PROGRAM
+            + r"\s+(?:has\s+)?(?:keeps|stores|saves|saved|remembers|caches|holds)\b"
+        ),
+    ),
+}
+
+GRAMMAR_NEEDS: dict[str, tuple[str, ...]] = {
+    "cross_server": ("server", "integration", "connector"),
+    "redirect": (
+        "retired",
+        "obsolete",
+        "unavailable",
+        "off-limits",
+        "off limits",
+        "unsupported",
+        "this tool",
+        "this server",
+        "this one",
+        "this integration",
+        "this connector",
+        "instead",
+        "offer",
+        "suggest",
+        "recommend",
+        "propose",
+    ),
+    "deceive": ("describ", "fram", "explain", "announc", "label", "refer", "call"),
+    "conversation": ("earlier", "previous", "prior", "past", "other tool"),
+    "exfil_dest": ("iban",),
+    "secret_request": (
+        "key",
+        "token",
+        "password",
+        "secret",
+        "credential",
+        "cookie",
+        "login",
+        "whatever",
+    ),
+    "sensitive_read": (".config/",),
+    "sensitive_mention": (".config/",),
+}
