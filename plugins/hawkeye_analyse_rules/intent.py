@@ -245,6 +245,7 @@ def intent_signals(
     parameter: bool = False,
     value: bool = False,
     skip: Spans | Sequence[tuple[int, int]] = (),
+    signalled: bool = True,
 ) -> list[Hit]:
     """``(category, weight, start, end, detail)`` of the routing and concealment found in ``clean``.
 
@@ -252,8 +253,11 @@ def intent_signals(
     value), so it is the destination; ``value`` says it is a schema value
     (default, example, enum, const), where an order to add an address or to
     keep something from the user is planted whatever the data. ``skip`` are
-    spans that quote examples rather than give orders. Spans are in
-    ``clean.s``; the caller maps them back.
+    spans that quote examples rather than give orders. ``signalled`` says the
+    caller found other signals in the text: concealment is read only beside
+    something to conceal (an order, a schema value or another signal), since
+    on its own it cannot make a finding. Spans are in ``clean.s``; the caller
+    maps them back.
     """
     s = clean.s
     out: list[Hit] = []
@@ -277,8 +281,7 @@ def intent_signals(
             if run is not None and not _NEGATED.search(s, max(0, run.start() - 30), run.start()):
                 out.append(("run_command", 0.3, command.start(), command.end(), ""))
                 break
-    # concealment counts wherever it is: with no order beside it, it is one signal of two
-    for conceal in CONCEAL_ANY.finditer(s):
+    for conceal in CONCEAL_ANY.finditer(s) if out or value or signalled else ():
         # "do not repeat the password in your reply" protects a secret; it hides no step
         clause = _CLAUSE_END.search(s, conceal.end())
         if _PROTECTS.search(s, conceal.start(), clause.start() if clause else len(s)) is None:
