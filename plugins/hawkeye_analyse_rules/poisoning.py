@@ -11,7 +11,9 @@ and the owner gets the generic HE-TP-001 when no HE-TP rule applies (so a
 poisoned tool always carries at least one HE-TP finding), unless its signals
 only steer tool choice, which is shadowing alone; the evidence is the exact
 span of the strongest signal. Orders hidden in encodings count too, on the
-span of the encoding (:mod:`~hawkeye_analyse_rules.payloads`).
+span of the encoding (:mod:`~hawkeye_analyse_rules.payloads`), and so does the
+learned model's score of the owner's texts (:mod:`~hawkeye_analyse_rules.learned`,
+HE-TP-007), on the sentence that weighed most.
 """
 
 from __future__ import annotations
@@ -20,9 +22,18 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
+from hawkeye_analyse_rules.learned import load_model
 from hawkeye_analyse_rules.payloads import payload_signals
 from hawkeye_analyse_rules.rules import make_finding
-from hawkeye_analyse_rules.signals import STRONG, WEIGHTS, Signal, find_signals, gate, score
+from hawkeye_analyse_rules.signals import (
+    LEARNED_STRONG,
+    STRONG,
+    WEIGHTS,
+    Signal,
+    find_signals,
+    gate,
+    score,
+)
 from hawkeye_analyse_rules.surface import Surface, location_of, surfaces
 from hawkeye_analyse_rules.text import excerpt, hidden_regions
 from hawkeye_core import Finding, ServerInventory, Severity
@@ -36,6 +47,7 @@ SPECIFIC: tuple[tuple[str, frozenset[str]], ...] = (
     ("HE-TP-005", frozenset({"exfil_dest"})),
     ("HE-TP-006", frozenset({"override"})),
     ("HE-TP-003", frozenset({"conceal", "deceive", "consent"})),
+    ("HE-TP-007", frozenset({"learned"})),
     ("HE-SH-001", frozenset({"cross_tool", "cross_server", "redirect"})),
 )
 _LABELS = {
@@ -61,6 +73,7 @@ _LABELS = {
     "sensitive_mention": "sensitive path",
     "directive": "order to the model",
     "model_address": "addresses the model",
+    "learned": "learned model",
 }
 
 
@@ -119,6 +132,37 @@ def _steering_only(signals: list[Signal]) -> bool:
     return all(sig.category in _STEERING for sig in signals)
 
 
+def _add_learned(
+    listed: Sequence[Surface],
+    by_owner: dict[tuple[str, str], list[tuple[Surface, list[Signal]]]],
+) -> None:
+    """The learned model's judgement of each owner, as a signal on its weightiest sentence.
+
+    Only a score of :data:`LEARNED_STRONG` or more counts; it goes to the
+    surface holding the sentence that weighed most, with that sentence as span.
+    """
+    model = load_model()
+    owners: dict[tuple[str, str], list[Surface]] = defaultdict(list)
+    for surface in listed:
+        owners[(surface.kind, surface.owner)].append(surface)
+    for key, owner in owners.items():
+        probability = model.judge(owner)
+        if probability < LEARNED_STRONG:
+            continue
+        where = model.weightiest(owner)
+        if where is None:
+            continue
+        surface, start, end = where
+        signal = Signal("learned", round(probability, 3), start, end)
+        entries = by_owner[key]
+        for entry_surface, found in entries:
+            if entry_surface is surface:
+                found.append(signal)
+                break
+        else:
+            entries.append((surface, [signal]))
+
+
 def _evidence(surface: Surface, signal: Signal) -> str:
     return f"{surface.field}: {excerpt(surface.text, signal.start, signal.end)}"
 
@@ -135,9 +179,11 @@ def poisoning_findings(
 
     ``listed`` are the inventory's surfaces when the caller has them already.
     """
+    listed = list(surfaces(inventory)) if listed is None else listed
     by_owner: dict[tuple[str, str], list[tuple[Surface, list[Signal]]]] = defaultdict(list)
     for surface, found in surface_signals(inventory, listed):
         by_owner[(surface.kind, surface.owner)].append((surface, found))
+    _add_learned(listed, by_owner)
     for entries in by_owner.values():
         every = [sig for _, found in entries for sig in found]
         if not gate(every):
@@ -157,7 +203,8 @@ def poisoning_findings(
                     rule_id,
                     evidence=_evidence(surface, best),
                     location=location_of(inventory, surface),
-                    confidence=confidence,
+                    # a learned finding is as sure as the model is
+                    confidence=best.weight if rule_id == "HE-TP-007" else confidence,
                 )
         if emitted or _steering_only(every):
             continue

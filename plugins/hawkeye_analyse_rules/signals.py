@@ -46,8 +46,24 @@ from hawkeye_analyse_rules.patterns import (
 from hawkeye_analyse_rules.prefilter import Literals, needed
 from hawkeye_analyse_rules.text import Clean, Spans
 
-__all__ = ["STRONG", "WEIGHTS", "Signal", "find_signals", "gate", "score"]
+__all__ = [
+    "LEARNED_STRONG",
+    "LEARNED_SURE",
+    "STRONG",
+    "WEIGHTS",
+    "Signal",
+    "find_signals",
+    "gate",
+    "score",
+]
 
+#: The learned model's score (:mod:`~hawkeye_analyse_rules.learned`) counts as a strong
+#: signal from LEARNED_STRONG, and from LEARNED_SURE any other signal (an order to the
+#: model, say) is enough beside it: with one batch left out, the model alone kept a
+#: precision of 0.90 at 0.5 and of 1.00 at 0.8 -- but a short text of a few loaded words
+#: ("call this tool whenever you ...") can score high, so it never judges alone.
+LEARNED_STRONG = 0.5
+LEARNED_SURE = 0.8
 #: Weight of each category (the chance, roughly, that it alone means poisoning).
 WEIGHTS: dict[str, float] = {
     "override": 0.6,
@@ -72,6 +88,7 @@ WEIGHTS: dict[str, float] = {
     "sensitive_mention": 0.25,
     "directive": 0.15,
     "model_address": 0.1,
+    "learned": LEARNED_STRONG,  # the model's probability, LEARNED_STRONG or more
 }
 #: Categories that count towards the two a finding needs.
 STRONG = frozenset(WEIGHTS) - {"directive", "model_address"}
@@ -392,6 +409,9 @@ def gate(signals: Iterable[Signal]) -> bool:
     signals = list(signals)
     categories = {sig.category for sig in signals}
     if categories & DECISIVE:
+        return True
+    sure = any(sig.category == "learned" and sig.weight >= LEARNED_SURE for sig in signals)
+    if sure and len(categories) >= 2:
         return True
     strong = {_group(c) for c in categories & STRONG}
     return len(strong) >= 2 and score(signals) >= 0.55

@@ -1,0 +1,152 @@
+"""A learned judge of injection wording: a linear model over words, word pairs and trigrams.
+
+The rules recognise the attacks they were written from, not the next
+writer's: on batches written blind by someone who never saw them, their
+poisoning recall has stayed between 0.2 and 0.6, however wide each tuning pass
+made their vocabulary. A model of the wording generalises further. Trained with
+one batch left out at a time, a logistic regression over the words, word pairs
+and (for other scripts) character trigrams of a tool's texts found 0.74 of the
+left-out batch's poisoned items at a precision of 0.90 (score 0.5), and 0.41 at
+1.00 (score 0.8) -- each batch written by another author than the ones it
+learnt from. Its score is one more signal for
+:mod:`~hawkeye_analyse_rules.poisoning`: from 0.5 it is a strong signal (a
+finding needs one more), from 0.8 any other signal is enough beside it
+(:data:`~hawkeye_analyse_rules.signals.LEARNED_SURE`). It never judges alone: a
+short text of a few loaded words can score high. Texts with little to read are
+scaled down (as if they had 40 features), so few words weigh little.
+
+The weights are data (``learned_model.json``), made by
+:mod:`~hawkeye_analyse_rules.learned_train` from the labelled corpus in
+``tests/data/corpus``, and reproducible from it. Nothing is fetched and
+nothing is random at run time. The evidence of a learned finding is the
+sentence whose words weigh most towards the verdict, so a person can see why.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from attrs import frozen
+
+from hawkeye_analyse_rules.surface import Surface
+from hawkeye_analyse_rules.text import Clean
+
+__all__ = ["MODEL_PATH", "LearnedModel", "features", "load_model", "tokens"]
+
+MODEL_PATH = Path(__file__).with_name("learned_model.json")
+#: Characters of an owner's texts the model reads (bounds the work on a hostile server).
+MAX_CHARS = 20_000
+
+_TOKEN = re.compile(r"[a-z][a-z0-9_']*|~/|https?://|@|`|\$|[^\x00-\x7f\s]+")
+_SENTENCE = re.compile(r"[.!?;](?=\s|$)|\n|[\u3002\u0964\uff01\uff1f]")
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens of a :class:`Clean` text: ASCII words and marks, runs of other letters."""
+    return _TOKEN.findall(text)
+
+
+def _add_tokens(into: dict[str, float], toks: Sequence[str]) -> None:
+    for token in toks:
+        if token.isascii():
+            into["w:" + token] = 1.0
+        else:
+            for i in range(max(1, len(token) - 2)):
+                into["c:" + token[i : i + 3]] = 1.0
+    for first, second in itertools.pairwise(toks):
+        if first.isascii() and second.isascii():
+            into["b:" + first + " " + second] = 1.0
+
+
+def features(owner: Sequence[Surface]) -> dict[str, float]:
+    """The model's features of one tool, prompt, resource or ``instructions`` (all its texts).
+
+    Binary presence of words, word pairs and character trigrams of non-ASCII
+    runs; a parameter of the owner named in quotes; text mixing ASCII with
+    another script; which kinds of field hold text. Scaled to unit length, or
+    less when there are fewer than 40 features.
+    """
+    found: dict[str, float] = {}
+    params: set[str] = set()
+    texts: list[str] = []
+    budget = MAX_CHARS
+    for surface in owner:
+        if budget <= 0:
+            break
+        text = Clean(surface.text[:budget]).s
+        budget -= len(text)
+        texts.append(text)
+        params |= {p.lower() for p in surface.params}
+        found["field:" + surface.field.split(".")[0]] = 1.0
+    joined = " ".join(texts)
+    _add_tokens(found, tokens(joined))
+    for param in params:
+        if len(param) >= 3 and re.search(r"[`'\"]" + re.escape(param) + r"[`'\"]", joined):
+            found["x:quoted_own_param"] = 1.0
+            break
+    if not joined.isascii() and sum(c.isascii() for c in joined) > 0.5 * len(joined):
+        found["x:mixed_script"] = 1.0
+    norm = math.sqrt(max(40.0, sum(v * v for v in found.values())))
+    return {key: value / norm for key, value in found.items()}
+
+
+@frozen
+class LearnedModel:
+    """Weights by feature and a bias: ``probability`` is the logistic of their dot product."""
+
+    weights: Mapping[str, float]
+    bias: float
+    about: str = ""
+
+    def probability(self, found: Mapping[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(key, 0.0) * value for key, value in found.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def judge(self, owner: Sequence[Surface]) -> float:
+        """The probability that ``owner``'s texts are poisoned."""
+        return self.probability(features(owner))
+
+    def weightiest(self, owner: Sequence[Surface]) -> tuple[Surface, int, int] | None:
+        """The sentence of ``owner``'s texts whose words weigh most towards poisoning.
+
+        ``(surface, start, end)`` with the span in the surface's original text.
+        """
+        best: tuple[float, Surface, int, int] | None = None
+        for surface in owner:
+            clean = Clean(surface.text[:MAX_CHARS])
+            for start, end in _sentences(clean.s):
+                part: dict[str, float] = {}
+                _add_tokens(part, tokens(clean.s[start:end]))
+                weight = sum(self.weights.get(key, 0.0) for key in part)
+                if best is None or weight > best[0]:
+                    a, b = clean.span(start, end)
+                    best = (weight, surface, a, b)
+        return None if best is None else best[1:]
+
+    def to_json(self) -> str:
+        document = {"about": self.about, "bias": self.bias, "weights": dict(self.weights)}
+        return json.dumps(document, ensure_ascii=False, indent=0, sort_keys=True) + "\n"
+
+
+def _sentences(s: str) -> Iterable[tuple[int, int]]:
+    start = 0
+    for match in _SENTENCE.finditer(s):
+        if match.start() > start:
+            yield start, match.end()
+        start = match.end()
+    if start < len(s):
+        yield start, len(s)
+
+
+@functools.cache
+def load_model(path: Path = MODEL_PATH) -> LearnedModel:
+    """The shipped model (read once)."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    weights = {str(k): float(v) for k, v in document["weights"].items()}
+    return LearnedModel(weights=weights, bias=float(document["bias"]), about=document["about"])

@@ -1,0 +1,161 @@
+"""Train the learned poisoning model from the labelled corpus, and measure it batch by batch.
+
+Usage (from a checkout; the corpus lives in ``tests/data/corpus``)::
+
+    python -m hawkeye_analyse_rules.learned_train            # write learned_model.json
+    python -m hawkeye_analyse_rules.learned_train --cv       # leave one batch out, print P/R
+
+Each item (a tool, prompt, resource or server ``instructions``) is labelled
+poisoned when its batch's ``labels.json`` gives it the ``poisoning`` family.
+The model is a logistic regression fitted by stochastic gradient descent with
+an L2 penalty and balanced class weights, shuffled by a fixed seed, so the
+same corpus gives the same weights. The 3,000 heaviest weights are kept.
+
+``--cv`` is the honest figure: the model is trained without one batch and
+judges that batch, for every batch in turn; the batches were written by
+different authors, so this measures the model on wording it never saw.
+Batches 9 and 10 are left out of the shipped model altogether: they stay a
+blind test of the whole analyser (``benchmarks/analyse.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from hawkeye_analyse_rules.learned import MODEL_PATH, LearnedModel, features
+from hawkeye_analyse_rules.surface import Surface, surfaces
+from hawkeye_core.offline import load_file
+
+__all__ = ["TRAINING_BATCHES", "cross_validate", "labelled_items", "train"]
+
+#: The corpus folders the shipped model learns from (``.`` is the development corpus).
+TRAINING_BATCHES = (".", "holdout", *(f"holdout{n}" for n in range(2, 9)))
+KEEP = 3000
+EPOCHS = 30
+PENALTY = 1e-3
+RATE = 0.5
+SEED = 0
+
+Example = tuple[str, dict[str, float], int]
+
+
+def _key(rel: str, surface: Surface) -> str:
+    if surface.kind == "tool":
+        return f"{rel}#{surface.owner}"
+    if surface.kind == "prompt":
+        return f"{rel}#prompt:{surface.owner}"
+    if surface.kind in ("resource", "template"):
+        return f"{rel}#resource:{surface.owner}"
+    return f"{rel}#@instructions"
+
+
+def labelled_items(batch: Path, family: str = "poisoning") -> list[Example]:
+    """``(item key, features, 1 if poisoned else 0)`` for every item of one corpus batch."""
+    labels = json.loads((batch / "labels.json").read_text(encoding="utf-8"))["labels"]
+    out: list[Example] = []
+    for folder in ("benign", "malicious"):
+        for path in sorted((batch / folder).glob("*.json")):
+            rel = f"{folder}/{path.name}"
+            for inventory in load_file(path):
+                owners: dict[tuple[str, str], list[Surface]] = defaultdict(list)
+                for surface in surfaces(inventory):
+                    owners[(surface.kind, surface.owner)].append(surface)
+                for owner in owners.values():
+                    key = _key(rel, owner[0])
+                    out.append((key, features(owner), int(family in labels.get(key, ()))))
+    return out
+
+
+def train(examples: Sequence[Example], about: str = "") -> LearnedModel:
+    """A logistic regression on ``examples`` (deterministic for the same examples)."""
+    weights: dict[str, float] = defaultdict(float)
+    bias = 0.0
+    positives = sum(label for _, _, label in examples)
+    if positives in (0, len(examples)):
+        raise ValueError("training needs both poisoned and clean items")
+    class_weight = {
+        1: len(examples) / (2 * positives),
+        0: len(examples) / (2 * (len(examples) - positives)),
+    }
+    order = list(range(len(examples)))
+    shuffle = random.Random(SEED)
+    for _ in range(EPOCHS):
+        shuffle.shuffle(order)
+        for index in order:
+            _, found, label = examples[index]
+            z = bias + sum(weights[key] * value for key, value in found.items())
+            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            gradient = (p - label) * class_weight[label]
+            for key, value in found.items():
+                weights[key] -= RATE * (gradient * value + PENALTY * weights[key])
+            bias -= RATE * gradient
+    kept = sorted(weights.items(), key=lambda item: (-abs(item[1]), item[0]))[:KEEP]
+    return LearnedModel(
+        weights={key: round(value, 6) for key, value in sorted(kept)},
+        bias=round(bias, 6),
+        about=about,
+    )
+
+
+def cross_validate(root: Path, batches: Sequence[str]) -> list[tuple[str, float, int]]:
+    """``(batch, probability, label)`` for every item, each judged by a model trained without it."""
+    data = {batch: labelled_items(root / batch) for batch in batches}
+    out: list[tuple[str, float, int]] = []
+    for left_out in batches:
+        rest = [example for batch in batches if batch != left_out for example in data[batch]]
+        model = train(rest)
+        out += [(left_out, model.probability(found), label) for _, found, label in data[left_out]]
+    return out
+
+
+def _row(title: str, judged: Sequence[tuple[str, float, int]], threshold: float) -> str:
+    tp = sum(1 for _, p, label in judged if p >= threshold and label)
+    fp = sum(1 for _, p, label in judged if p >= threshold and not label)
+    fn = sum(1 for _, p, label in judged if p < threshold and label)
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    recall = tp / (tp + fn) if tp + fn else float("nan")
+    return (
+        f"  {title:<12} {threshold:>4}  {tp:>4} {fp:>4} {fn:>4}  {precision:>9.3f} {recall:>6.3f}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=Path("tests/data/corpus"))
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--cv", action="store_true", help="leave one batch out; write nothing")
+    args = parser.parse_args(argv)
+    if not (args.corpus / "labels.json").is_file():
+        print(f"error: no labelled corpus at {args.corpus}", file=sys.stderr)
+        return 2
+    if args.cv:
+        judged = cross_validate(args.corpus, TRAINING_BATCHES)
+        print("  batch        threshold  TP   FP   FN  precision recall")
+        for batch in TRAINING_BATCHES:
+            mine = [row for row in judged if row[0] == batch]
+            print(_row(batch, mine, 0.5))
+        for threshold in (0.5, 0.64, 0.8):
+            print(_row("all batches", judged, threshold))
+        return 0
+    examples = [e for batch in TRAINING_BATCHES for e in labelled_items(args.corpus / batch)]
+    about = (
+        "Learned poisoning model of hawkeye_analyse_rules (learned.py), written by "
+        "'python -m hawkeye_analyse_rules.learned_train' from tests/data/corpus batches "
+        + ", ".join(TRAINING_BATCHES)
+        + f": {len(examples)} items, {sum(e[2] for e in examples)} poisoned. "
+        "Batches 9 and 10 were left out: they are a blind test of the analyser."
+    )
+    args.out.write_text(train(examples, about).to_json(), encoding="utf-8")
+    print(f"wrote {args.out} ({len(examples)} items)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
