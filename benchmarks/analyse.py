@@ -63,8 +63,15 @@ Sections:
    R 0.588 and P 0.864 / R 0.543 with a first version that could judge alone at
    0.8, and to P 1.000 / R 0.500 and P 0.944 / R 0.486 with the shipped one, which
    never judges alone (item misses unread throughout; the change was made for
-   a unit test's benign sentence, not for these batches). ``--skip NAME``
-   leaves a batch out (so that tuning never sees it).
+   a unit test's benign sentence, not for these batches). Batches 9 and 10
+   then joined the training data of the learned models (now one for
+   poisoning and one for shadowing, trained on batches 0-10; leave-one-batch-
+   out: poisoning P 0.92 / R 0.79, shadowing P 0.97 / R 0.58 at their
+   thresholds), and their hidden-content misses drove general fixes (hidden
+   HTML, blank-line padding, percent-encoding, ROT13, joiners in Persian and
+   Indic words). Batches 11 and 12 were written blind meanwhile, for one final
+   measurement. ``--skip NAME`` leaves a batch out (so that tuning never sees
+   it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
    against the scenario's expectations.

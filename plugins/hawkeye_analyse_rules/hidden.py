@@ -56,12 +56,45 @@ def _zero_width_positions(text: str) -> list[int]:
         elif 0xE0100 <= code <= 0xE01EF:
             positions.append(index)
         elif code in ZERO_WIDTH:
+            if code in _JOINERS and 0 < index < len(text) - 1 and _joins_script(text, index):
+                continue  # Persian, Urdu, Indic and other scripts spell words with joiners
             if code == _ZWJ and 0 < index < len(text) - 1:
                 before, after = text[index - 1], text[index + 1]
                 if _is_pictograph(after) and (_is_pictograph(before) or ord(before) in (0xFE0F,)):
                     continue  # emoji sequence
             positions.append(index)
     return positions
+
+
+_JOINERS = (0x200C, 0x200D)
+#: Scripts whose spelling uses zero-width (non-)joiners between letters.
+_JOINING_SCRIPTS = (
+    "ARABIC",
+    "DEVANAGARI",
+    "BENGALI",
+    "GURMUKHI",
+    "GUJARATI",
+    "ORIYA",
+    "TAMIL",
+    "TELUGU",
+    "KANNADA",
+    "MALAYALAM",
+    "SINHALA",
+    "SYRIAC",
+    "NKO",
+    "MONGOLIAN",
+    "KHMER",
+    "MYANMAR",
+)
+
+
+def _joins_script(text: str, index: int) -> bool:
+    """True when the joiner at ``index`` sits between letters or marks of a joining script."""
+    before, after = text[index - 1], text[index + 1]
+    return all(
+        unicodedata.category(c)[0] in "LM" and unicodedata.name(c, "").startswith(_JOINING_SCRIPTS)
+        for c in (before, after)
+    )
 
 
 def _mixed_script(word: str) -> bool:

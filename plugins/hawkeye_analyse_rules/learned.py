@@ -5,17 +5,21 @@ writer's: on batches written blind by someone who never saw them, their
 poisoning recall has stayed between 0.2 and 0.6, however wide each tuning pass
 made their vocabulary. A model of the wording generalises further. Trained with
 one batch left out at a time, a logistic regression over the words, word pairs
-and (for other scripts) character trigrams of a tool's texts found 0.74 of the
-left-out batch's poisoned items at a precision of 0.90 (score 0.5), and 0.41 at
+and (for other scripts) character trigrams of a tool's texts found 0.79 of the
+left-out batch's poisoned items at a precision of 0.92 (score 0.5), and 0.44 at
 1.00 (score 0.8) -- each batch written by another author than the ones it
-learnt from. Its score is one more signal for
+learnt from (eleven batches, 1,116 items). Its score is one more signal for
 :mod:`~hawkeye_analyse_rules.poisoning`: from 0.5 it is a strong signal (a
 finding needs one more), from 0.8 any other signal is enough beside it
 (:data:`~hawkeye_analyse_rules.signals.LEARNED_SURE`). It never judges alone: a
 short text of a few loaded words can score high. Texts with little to read are
 scaled down (as if they had 40 features), so few words weigh little.
 
-The weights are data (``learned_model.json``), made by
+A second model, trained the same way on the shadowing labels, judges text that
+steers other tools or servers; its score counts towards HE-SH-001 from 0.4
+(:data:`~hawkeye_analyse_rules.signals.LEARNED_STEER`).
+
+The weights are data (``learned_poisoning.json``, ``learned_shadowing.json``), made by
 :mod:`~hawkeye_analyse_rules.learned_train` from the labelled corpus in
 ``tests/data/corpus``, and reproducible from it. Nothing is fetched and
 nothing is random at run time. The evidence of a learned finding is the
@@ -37,9 +41,10 @@ from attrs import frozen
 from hawkeye_analyse_rules.surface import Surface
 from hawkeye_analyse_rules.text import Clean
 
-__all__ = ["MODEL_PATH", "LearnedModel", "features", "load_model", "tokens"]
+__all__ = ["FAMILIES", "LearnedModel", "features", "load_model", "model_path", "tokens"]
 
-MODEL_PATH = Path(__file__).with_name("learned_model.json")
+#: The families a model is trained for: poisoning, and shadowing (steering other tools).
+FAMILIES = ("poisoning", "shadowing")
 #: Characters of an owner's texts the model reads (bounds the work on a hostile server).
 MAX_CHARS = 20_000
 
@@ -56,6 +61,8 @@ def _add_tokens(into: dict[str, float], toks: Sequence[str]) -> None:
     for token in toks:
         if token.isascii():
             into["w:" + token] = 1.0
+            if len(token) > 5:  # a stem: "exfiltrates", "exfiltrating" share "exfi"
+                into["p:" + token[:4]] = 1.0
         else:
             for i in range(max(1, len(token) - 2)):
                 into["c:" + token[i : i + 3]] = 1.0
@@ -144,9 +151,16 @@ def _sentences(s: str) -> Iterable[tuple[int, int]]:
         yield start, len(s)
 
 
+def model_path(family: str) -> Path:
+    """Where the shipped model of ``family`` is."""
+    if family not in FAMILIES:
+        raise ValueError(f"no learned model for {family!r}")
+    return Path(__file__).with_name(f"learned_{family}.json")
+
+
 @functools.cache
-def load_model(path: Path = MODEL_PATH) -> LearnedModel:
-    """The shipped model (read once)."""
-    document = json.loads(path.read_text(encoding="utf-8"))
+def load_model(family: str = "poisoning") -> LearnedModel:
+    """The shipped model of ``family`` (read once)."""
+    document = json.loads(model_path(family).read_text(encoding="utf-8"))
     weights = {str(k): float(v) for k, v in document["weights"].items()}
     return LearnedModel(weights=weights, bias=float(document["bias"]), about=document["about"])

@@ -2,20 +2,22 @@
 
 Usage (from a checkout; the corpus lives in ``tests/data/corpus``)::
 
-    python -m hawkeye_analyse_rules.learned_train            # write learned_model.json
+    python -m hawkeye_analyse_rules.learned_train            # write learned_*.json
     python -m hawkeye_analyse_rules.learned_train --cv       # leave one batch out, print P/R
 
-Each item (a tool, prompt, resource or server ``instructions``) is labelled
-poisoned when its batch's ``labels.json`` gives it the ``poisoning`` family.
+One model per family of :data:`~hawkeye_analyse_rules.learned.FAMILIES`: an
+item (a tool, prompt, resource or server ``instructions``) is a positive when
+its batch's ``labels.json`` gives it that family.
 The model is a logistic regression fitted by stochastic gradient descent with
 an L2 penalty and balanced class weights, shuffled by a fixed seed, so the
-same corpus gives the same weights. The 3,000 heaviest weights are kept.
+same corpus gives the same weights. The 6,000 heaviest weights are kept.
 
 ``--cv`` is the honest figure: the model is trained without one batch and
 judges that batch, for every batch in turn; the batches were written by
 different authors, so this measures the model on wording it never saw.
-Batches 9 and 10 are left out of the shipped model altogether: they stay a
-blind test of the whole analyser (``benchmarks/analyse.py``).
+Batches after :data:`TRAINING_BATCHES` are left out of the shipped models
+altogether: they stay a blind test of the whole analyser
+(``benchmarks/analyse.py``).
 """
 
 from __future__ import annotations
@@ -29,15 +31,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from hawkeye_analyse_rules.learned import MODEL_PATH, LearnedModel, features
+from hawkeye_analyse_rules.learned import FAMILIES, LearnedModel, features, model_path
 from hawkeye_analyse_rules.surface import Surface, surfaces
 from hawkeye_core.offline import load_file
 
 __all__ = ["TRAINING_BATCHES", "cross_validate", "labelled_items", "train"]
 
 #: The corpus folders the shipped model learns from (``.`` is the development corpus).
-TRAINING_BATCHES = (".", "holdout", *(f"holdout{n}" for n in range(2, 9)))
-KEEP = 3000
+TRAINING_BATCHES = (".", "holdout", *(f"holdout{n}" for n in range(2, 11)))
+KEEP = 6000
 EPOCHS = 30
 PENALTY = 1e-3
 RATE = 0.5
@@ -104,9 +106,11 @@ def train(examples: Sequence[Example], about: str = "") -> LearnedModel:
     )
 
 
-def cross_validate(root: Path, batches: Sequence[str]) -> list[tuple[str, float, int]]:
+def cross_validate(
+    root: Path, batches: Sequence[str], family: str = "poisoning"
+) -> list[tuple[str, float, int]]:
     """``(batch, probability, label)`` for every item, each judged by a model trained without it."""
-    data = {batch: labelled_items(root / batch) for batch in batches}
+    data = {batch: labelled_items(root / batch, family) for batch in batches}
     out: list[tuple[str, float, int]] = []
     for left_out in batches:
         rest = [example for batch in batches if batch != left_out for example in data[batch]]
@@ -129,31 +133,38 @@ def _row(title: str, judged: Sequence[tuple[str, float, int]], threshold: float)
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=Path("tests/data/corpus"))
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument(
+        "--out-dir", type=Path, default=None, help="where to write (default: the package)"
+    )
     parser.add_argument("--cv", action="store_true", help="leave one batch out; write nothing")
     args = parser.parse_args(argv)
     if not (args.corpus / "labels.json").is_file():
         print(f"error: no labelled corpus at {args.corpus}", file=sys.stderr)
         return 2
-    if args.cv:
-        judged = cross_validate(args.corpus, TRAINING_BATCHES)
-        print("  batch        threshold  TP   FP   FN  precision recall")
-        for batch in TRAINING_BATCHES:
-            mine = [row for row in judged if row[0] == batch]
-            print(_row(batch, mine, 0.5))
-        for threshold in (0.5, 0.64, 0.8):
-            print(_row("all batches", judged, threshold))
-        return 0
-    examples = [e for batch in TRAINING_BATCHES for e in labelled_items(args.corpus / batch)]
-    about = (
-        "Learned poisoning model of hawkeye_analyse_rules (learned.py), written by "
-        "'python -m hawkeye_analyse_rules.learned_train' from tests/data/corpus batches "
-        + ", ".join(TRAINING_BATCHES)
-        + f": {len(examples)} items, {sum(e[2] for e in examples)} poisoned. "
-        "Batches 9 and 10 were left out: they are a blind test of the analyser."
-    )
-    args.out.write_text(train(examples, about).to_json(), encoding="utf-8")
-    print(f"wrote {args.out} ({len(examples)} items)")
+    for family in FAMILIES:
+        if args.cv:
+            judged = cross_validate(args.corpus, TRAINING_BATCHES, family)
+            print(f"{family}: each batch judged by a model trained without it")
+            print("  batch        threshold  TP   FP   FN  precision recall")
+            for batch in TRAINING_BATCHES:
+                print(_row(batch, [row for row in judged if row[0] == batch], 0.5))
+            for threshold in (0.3, 0.4, 0.5, 0.64, 0.8):
+                print(_row("all batches", judged, threshold))
+            continue
+        examples = [
+            e for batch in TRAINING_BATCHES for e in labelled_items(args.corpus / batch, family)
+        ]
+        about = (
+            f"Learned {family} model of hawkeye_analyse_rules (learned.py), written by "
+            "'python -m hawkeye_analyse_rules.learned_train' from tests/data/corpus batches "
+            + ", ".join(TRAINING_BATCHES)
+            + f": {len(examples)} items, {sum(e[2] for e in examples)} labelled {family}. "
+            "Later batches were left out: they are a blind test of the analyser."
+        )
+        path = model_path(family)
+        out = path if args.out_dir is None else args.out_dir / path.name
+        out.write_text(train(examples, about).to_json(), encoding="utf-8")
+        print(f"wrote {out} ({len(examples)} items)")
     return 0
 
 

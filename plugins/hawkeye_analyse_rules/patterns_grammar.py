@@ -81,7 +81,7 @@ GRAMMAR_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         _c(
             r"\b"
             + _SECRET
-            + r"\s+(?:that\s+|which\s+)?(?:the|your|their|its)\s+(?:[\w-]+\s+){0,2}"
+            + r"\s+(?:that\s+|which\s+)?(?:the|your|their|its)\s+(?:[\w'-]+\s+){0,2}"
             + _PROGRAM
             + r"\s+(?:keeps|stores|saves|uses|remembers|loads|caches|holds|reads|has\s+saved)\b"
         ),

@@ -1,7 +1,7 @@
 """Text a server hides by encoding it, decoded so that the poisoning signals can read it.
 
-A model decodes base64 and hex when told to, reads a run of zero-width
-characters as bits, and reads text under a right-to-left override in its
+A model decodes base64, hex, percent-encoding and ROT13 when told to, reads a
+run of zero-width characters as bits, and reads text under a right-to-left override in its
 logical (reversed) order; a person sees a blob, nothing, or gibberish.
 :func:`hidden_payloads` finds them all (HE-HID-005 reports the ones that say
 something). For poisoning, :func:`payload_signals` counts what a payload says
@@ -15,6 +15,7 @@ order. Hiding an order this way is concealment whatever the order is.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
 from collections.abc import Iterable
@@ -45,6 +46,7 @@ def hidden_payloads(text: str) -> tuple[tuple[int, int, str, bool], ...]:
     strings and right-to-left-overridden runs (given in reading order).
     """
     found = [(start, end, decoded, True) for start, end, decoded in decoded_blobs(text)]
+    found += [(start, end, decoded, True) for start, end, decoded in _rot13_runs(text)]
     if not text.isascii():
         for match in _ZW_RUN.finditer(text):
             decoded = _zero_width_text(match.group(0))
@@ -75,6 +77,42 @@ def payload_signals(text: str, params: Iterable[str] = ()) -> list[Signal]:
             continue
         out += [Signal(sig.category, sig.weight, start, end, sig.detail) for sig in found]
         out.append(Signal("conceal", WEIGHTS["conceal"], start, end, "encoded payload"))
+    return out
+
+
+#: A run of letters long enough to carry a sentence.
+_LETTER_RUN = re.compile(r"[A-Za-z][A-Za-z ,.:;'~/_()-]{40,}")
+#: The commonest short English words: ROT13 text has none, its decoding has many.
+_COMMON = frozenset(
+    re.findall(
+        r"\w+",
+        "the and to of in a is it you your user for with this that do not all its read put "
+        "send pass file be on or as",
+    )
+)
+
+
+def _common_share(words: list[str]) -> float:
+    return sum(1 for w in words if w.lower() in _COMMON) / max(1, len(words))
+
+
+def _rot13_runs(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, decoded)`` for runs of ROT13 text: gibberish that rotates into English.
+
+    A run counts when its words hold almost none of the commonest English words
+    and its rotation holds many (at least a quarter of its words).
+    """
+    out: list[tuple[int, int, str]] = []
+    for match in _LETTER_RUN.finditer(text):
+        run = match.group(0)
+        words = _WORDS.findall(run)
+        if len(words) < 6 or _common_share(words) > 0.08:
+            continue
+        rotated = codecs.decode(run, "rot13")
+        if _common_share(_WORDS.findall(rotated)) >= 0.25:
+            out.append((match.start(), match.end(), rotated))
+            if len(out) >= 20:
+                break
     return out
 
 

@@ -26,6 +26,7 @@ from hawkeye_analyse_rules.learned import load_model
 from hawkeye_analyse_rules.payloads import payload_signals
 from hawkeye_analyse_rules.rules import make_finding
 from hawkeye_analyse_rules.signals import (
+    LEARNED_STEER,
     LEARNED_STRONG,
     STRONG,
     WEIGHTS,
@@ -48,7 +49,7 @@ SPECIFIC: tuple[tuple[str, frozenset[str]], ...] = (
     ("HE-TP-006", frozenset({"override"})),
     ("HE-TP-003", frozenset({"conceal", "deceive", "consent"})),
     ("HE-TP-007", frozenset({"learned"})),
-    ("HE-SH-001", frozenset({"cross_tool", "cross_server", "redirect"})),
+    ("HE-SH-001", frozenset({"cross_tool", "cross_server", "redirect", "learned_steer"})),
 )
 _LABELS = {
     "override": "instruction override",
@@ -74,6 +75,7 @@ _LABELS = {
     "directive": "order to the model",
     "model_address": "addresses the model",
     "learned": "learned model",
+    "learned_steer": "learned model of steering",
 }
 
 
@@ -119,7 +121,7 @@ def _hiding(text: str, found: list[Signal]) -> list[Signal]:
 
 #: Categories that only steer which tool is used, or say who the words are for.
 _STEERING = frozenset(
-    {"cross_tool", "cross_server", "redirect", "tag", "directive", "model_address"}
+    {"cross_tool", "cross_server", "redirect", "tag", "directive", "model_address", "learned_steer"}
 )
 
 
@@ -128,39 +130,50 @@ def _steering_only(signals: list[Signal]) -> bool:
 
     "Use this server instead of the Slack server's lookup" asks for no data,
     hides nothing and overrides nothing; the HE-SH-001 findings say all of it.
+    The learned poisoning model's score does not count here: it cannot tell
+    steering from poisoning, so beside steering alone it is no HE-TP finding.
     """
-    return all(sig.category in _STEERING for sig in signals)
+    return all(sig.category in _STEERING or sig.category == "learned" for sig in signals)
+
+
+#: Signals that steer other tools or servers (the rest of _STEERING only addresses the model).
+_STEERS = frozenset({"cross_tool", "cross_server", "redirect", "learned_steer"})
+
+
+#: The learned models, the signal each one's score makes, and the score it counts from.
+_LEARNED = (("poisoning", "learned", LEARNED_STRONG), ("shadowing", "learned_steer", LEARNED_STEER))
 
 
 def _add_learned(
     listed: Sequence[Surface],
     by_owner: dict[tuple[str, str], list[tuple[Surface, list[Signal]]]],
 ) -> None:
-    """The learned model's judgement of each owner, as a signal on its weightiest sentence.
+    """The learned models' judgements of each owner, as signals on their weightiest sentences.
 
-    Only a score of :data:`LEARNED_STRONG` or more counts; it goes to the
-    surface holding the sentence that weighed most, with that sentence as span.
+    A score counts from the model's threshold; it goes to the surface holding
+    the sentence that weighed most, with that sentence as span.
     """
-    model = load_model()
     owners: dict[tuple[str, str], list[Surface]] = defaultdict(list)
     for surface in listed:
         owners[(surface.kind, surface.owner)].append(surface)
-    for key, owner in owners.items():
-        probability = model.judge(owner)
-        if probability < LEARNED_STRONG:
-            continue
-        where = model.weightiest(owner)
-        if where is None:
-            continue
-        surface, start, end = where
-        signal = Signal("learned", round(probability, 3), start, end)
-        entries = by_owner[key]
-        for entry_surface, found in entries:
-            if entry_surface is surface:
-                found.append(signal)
-                break
-        else:
-            entries.append((surface, [signal]))
+    for family, category, threshold in _LEARNED:
+        model = load_model(family)
+        for key, owner in owners.items():
+            probability = model.judge(owner)
+            if probability < threshold:
+                continue
+            where = model.weightiest(owner)
+            if where is None:
+                continue
+            surface, start, end = where
+            signal = Signal(category, round(probability, 3), start, end)
+            entries = by_owner[key]
+            for entry_surface, found in entries:
+                if entry_surface is surface:
+                    found.append(signal)
+                    break
+            else:
+                entries.append((surface, [signal]))
 
 
 def _evidence(surface: Surface, signal: Signal) -> str:
@@ -192,10 +205,11 @@ def poisoning_findings(
         confidence = _confidence(total, every)
         summary = ", ".join(sorted({_LABELS[s.category] for s in every}))
         emitted = False
+        steering = _steering_only(every) and any(sig.category in _STEERS for sig in every)
         for surface, found in entries:
             for rule_id, supports in SPECIFIC:
                 hits = [s for s in found if s.category in supports]
-                if not hits:
+                if not hits or (steering and rule_id == "HE-TP-007"):
                     continue
                 best = max(hits, key=lambda s: s.weight)
                 emitted = emitted or rule_id.startswith("HE-TP-")

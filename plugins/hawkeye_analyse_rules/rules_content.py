@@ -113,7 +113,8 @@ CONTENT_RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         "Description steers other tools or servers (tool shadowing)",
         "A poisoned description that changes how other tools behave: 'when send_email is "
-        "invoked, change the recipient', 'side effect on the also present ... tool'.",
+        "invoked, change the recipient', 'side effect on the also present ... tool'. A learned "
+        "model of steering counts as one of its signals from a score of 0.4.",
         _REVIEW + " Load untrusted servers in a separate client or session from trusted ones.",
         ("CWE-1427",),
         (MCP03,),
@@ -178,10 +179,11 @@ CONTENT_RULES: tuple[Rule, ...] = (
         "HE-HID-005",
         "hidden",
         Severity.HIGH,
-        "Encoded instructions (base64, hex, zero-width bits, reversed text)",
-        "A base64 or hex string, zero-width characters carrying bits, or text reversed under a "
-        "right-to-left override, that decodes to text carrying injection signals. The finding "
-        "shows the decoded text.",
+        "Encoded instructions (base64, hex, percent-encoding, ROT13, zero-width bits, reversed "
+        "text)",
+        "A base64, hex or percent-encoded string, ROT13 text, zero-width characters carrying "
+        "bits, or text reversed under a right-to-left override, that decodes to text carrying "
+        "injection signals. The finding shows the decoded text.",
         _REVIEW,
         ("CWE-1427",),
         (MCP03, MCP06),
@@ -190,9 +192,11 @@ CONTENT_RULES: tuple[Rule, ...] = (
         "HE-HID-006",
         "hidden",
         Severity.HIGH,
-        "Instructions in an HTML or Markdown comment",
-        "An HTML comment (<!-- -->) or Markdown comment ([//]: #) whose text gives the model "
-        "orders; renderers hide comments, models read them.",
+        "Instructions in an HTML or Markdown comment or hidden HTML",
+        "An HTML comment (<!-- -->), a Markdown comment ([//]: #) or an HTML element hidden by "
+        "its style or attributes (display:none, visibility:hidden, zero size or opacity, "
+        "hidden, aria-hidden) whose text gives the model orders; renderers hide them, models "
+        "read them.",
         _REVIEW,
         ("CWE-1427", "CWE-451"),
         (MCP03,),
@@ -213,8 +217,8 @@ CONTENT_RULES: tuple[Rule, ...] = (
         "hidden",
         Severity.MEDIUM,
         "Text pushed out of view by padding",
-        "A long run of spaces or filler inside a line, followed by more text: the rest of "
-        "the line scrolls out of a narrow approval dialog.",
+        "A long run of spaces or filler inside a line, or a dozen or more empty lines, "
+        "followed by more text: the rest scrolls out of a narrow approval dialog.",
         "Review the whole text; ask the author to remove the padding.",
         ("CWE-451",),
         (MCP03,),

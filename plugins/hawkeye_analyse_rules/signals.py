@@ -47,6 +47,7 @@ from hawkeye_analyse_rules.prefilter import Literals, needed
 from hawkeye_analyse_rules.text import Clean, Spans
 
 __all__ = [
+    "LEARNED_STEER",
     "LEARNED_STRONG",
     "LEARNED_SURE",
     "STRONG",
@@ -60,10 +61,13 @@ __all__ = [
 #: The learned model's score (:mod:`~hawkeye_analyse_rules.learned`) counts as a strong
 #: signal from LEARNED_STRONG, and from LEARNED_SURE any other signal (an order to the
 #: model, say) is enough beside it: with one batch left out, the model alone kept a
-#: precision of 0.90 at 0.5 and of 1.00 at 0.8 -- but a short text of a few loaded words
+#: precision of 0.92 at 0.5 and of 1.00 at 0.8 -- but a short text of a few loaded words
 #: ("call this tool whenever you ...") can score high, so it never judges alone.
 LEARNED_STRONG = 0.5
 LEARNED_SURE = 0.8
+#: The learned shadowing model's score counts as a strong steering signal from here
+#: (with one batch left out it kept a precision of 0.97 on its own, recall 0.58).
+LEARNED_STEER = 0.4
 #: Weight of each category (the chance, roughly, that it alone means poisoning).
 WEIGHTS: dict[str, float] = {
     "override": 0.6,
@@ -89,6 +93,7 @@ WEIGHTS: dict[str, float] = {
     "directive": 0.15,
     "model_address": 0.1,
     "learned": LEARNED_STRONG,  # the model's probability, LEARNED_STRONG or more
+    "learned_steer": LEARNED_STEER,  # the shadowing model's probability
 }
 #: Categories that count towards the two a finding needs.
 STRONG = frozenset(WEIGHTS) - {"directive", "model_address"}
@@ -381,6 +386,7 @@ _SAME_SIGNAL = {
     "sensitive_mention": "secrets",
     "cross_server": "cross_tool",
     "data_route": "exfil_param",
+    "learned_steer": "learned",
 }
 
 

@@ -297,6 +297,8 @@ _B64 = re.compile(
     r"(?<![A-Za-z0-9+/=_-])(?:[A-Za-z0-9+/]{24,}|[A-Za-z0-9_-]{24,})={0,2}(?![A-Za-z0-9+/=_-])"
 )
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){16,}(?![0-9A-Fa-f])")
+#: Percent-encoding of every byte ("%61%73%73..."): a URL's escaping used to hide words.
+_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}){12,}")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -314,7 +316,7 @@ def _as_text(raw: bytes) -> str | None:
 
 
 def decoded_blobs(text: str, limit: int = 20) -> Iterator[tuple[int, int, str]]:
-    """``(start, end, decoded)`` for base64 and hex strings in ``text`` that decode to text."""
+    """``(start, end, decoded)`` for base64, hex and percent-encoded runs that decode to text."""
     found = 0
     for match in _B64.finditer(text):
         blob = match.group(0)
@@ -339,10 +341,22 @@ def decoded_blobs(text: str, limit: int = 20) -> Iterator[tuple[int, int, str]]:
             yield match.start(), match.end(), decoded
             if found >= limit:
                 return
+    if "%" in text:
+        for match in _PERCENT.finditer(text):
+            decoded = _as_text(bytes.fromhex(match.group(0).replace("%", "")))
+            if decoded is not None:
+                found += 1
+                yield match.start(), match.end(), decoded
+                if found >= limit:
+                    return
 
 
-#: A run of blank filler inside a line, between two visible characters (group 1 is the run).
-PADDING = re.compile(r"\S([ \t\u00a0\u2000-\u200a\u202f\u205f\u3000\u2800\u3164\u00b7]{40,})\S")
+#: A run of blank filler inside a line, between two visible characters (group 1 is the
+#: run), or a run of a dozen or more empty lines that pushes the rest below the fold.
+PADDING = re.compile(
+    r"\S([ \t\u00a0\u2000-\u200a\u202f\u205f\u3000\u2800\u3164\u00b7]{40,}"
+    r"|(?:[ \t\r]*\n){12,}[ \t\r]*)\S"
+)
 
 
 def hidden_regions(text: str) -> list[tuple[int, int]]:
@@ -351,7 +365,7 @@ def hidden_regions(text: str) -> list[tuple[int, int]]:
     regions += [(s, e) for s, e, _ in comments(text)]
     padding = PADDING.search(text)
     if padding is not None:
-        line_end = text.find("\n", padding.end(1))
+        line_end = -1 if "\n" in padding.group(1) else text.find("\n", padding.end(1))
         regions.append((padding.end(1), len(text) if line_end < 0 else line_end))
     return regions
 
@@ -362,11 +376,26 @@ _MD_COMMENT = re.compile(
 )
 
 
+#: An HTML element a renderer does not show: display:none, visibility:hidden, zero size
+#: or opacity, the hidden attribute. Its text is read up to the element's end tag.
+_HIDDEN_ELEMENT = re.compile(
+    r"<([a-z][a-z0-9]{0,10})\b[^<>]{0,300}?(?:style\s*=\s*[\"'][^\"'<>]{0,200}?"
+    r"(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])"
+    r"|opacity\s*:\s*0(?![.\d]*[1-9])|height\s*:\s*0(?![.\d]*[1-9]))"
+    r"|\shidden(?:\s*=\s*[\"']?hidden[\"']?)?(?=[\s/>])|aria-hidden\s*=\s*[\"']true)"
+    r"[^<>]{0,300}>(.{0,4000}?)</\1\s*>",
+    re.I | re.S,
+)
+
+
 def comments(text: str) -> Iterator[tuple[int, int, str]]:
-    """``(start, end, body)`` for each HTML or Markdown comment in ``text``."""
+    """``(start, end, body)`` for each HTML or Markdown comment or hidden HTML element."""
     if "<!--" in text:
         for match in _HTML_COMMENT.finditer(text):
             yield match.start(), match.end(), match.group(1)
+    if "<" in text and ("hidden" in text or ":" in text):
+        for match in _HIDDEN_ELEMENT.finditer(text):
+            yield match.start(), match.end(), match.group(2)
     if "]:" in text:
         for match in _MD_COMMENT.finditer(text):
             yield match.start(), match.end(), match.group(1) or match.group(2) or ""
