@@ -19,6 +19,7 @@ from attrs import frozen
 
 from hawkeye_analyse_rules.capability_words import (
     ANY_COMMAND,
+    ANY_DEST,
     BROWSER,
     CRED_DESC,
     CRED_WORDS,
@@ -60,6 +61,7 @@ from hawkeye_analyse_rules.capability_words import (
     WRITE_DOTFILE,
     WRITE_TO_PATH,
     WRITE_VERBS,
+    names_destination,
 )
 from hawkeye_analyse_rules.rules import make_finding
 from hawkeye_analyse_rules.surface import tool_params
@@ -128,9 +130,18 @@ def classify(tool: Tool) -> Capabilities:
         (fetch is not None and (url_param or not URL_OF.match(lead, fetch.start())))
         or (url_param and (bool(NAVIGATE.search(lead)) or _url_param_navigates(tool)))
         or (url_param and bool(WEB_DESC.search(lead)))
-        or bool(SEND_DESC.search(lead))
-        or (bool(UPLOAD.search(lead)) and not own_store)
-        or bool(word_set & (SEND_WORDS - {"upload"} if own_store else SEND_WORDS))
+        # a message or an upload leaves for a destination the caller chooses, not the
+        # service's own store or the service's own customers
+        or (
+            (
+                bool(SEND_DESC.search(lead))
+                or (bool(UPLOAD.search(lead)) and not own_store)
+                or bool(word_set & (SEND_WORDS - {"upload"} if own_store else SEND_WORDS))
+            )
+            and (any(names_destination(p) for p in params) or bool(ANY_DEST.search(lead)))
+        )
+        # a browser uploads to whatever page it was sent to
+        or (bool(UPLOAD.search(lead)) and "browser" in word_set)
     )
     credentials = (
         bool(CRED_DESC.search(lead))

@@ -10,6 +10,7 @@ import re
 
 __all__ = [
     "ANY_COMMAND",
+    "ANY_DEST",
     "BROWSER",
     "CRED_DESC",
     "CRED_WORDS",
@@ -51,6 +52,7 @@ __all__ = [
     "WRITE_DOTFILE",
     "WRITE_TO_PATH",
     "WRITE_VERBS",
+    "names_destination",
 ]
 
 SENTENCE = re.compile(r"^\s*(.+?)(?:\.(?=\s|$|[^\w.])|\n\s*\n|$)", re.S)
@@ -233,8 +235,47 @@ SEND_DESC = re.compile(
     r"(?:\b(?:send|sends|post|posts|forward|forwards|publish|publishes|tweet|tweets)\b|^(?:reply"
     r"|replies)\b)[^.\n]{0,30}?\b(?:e-?mails?|mails?|messages?|sms|texts?|tweets?|notifications?"
     r"|webhooks?|replies|reply|dms?|channels?|chat\s+rooms?)\b"
+    r"|^(?:e-?mails?|texts?|sms(?:es)?|dms?)\s"
 )
 UPLOAD = re.compile(r"\bupload(?:s|ing)?\b")
+#: Parameters that name where a message or upload goes: the caller chooses the destination.
+DEST_PARAMS = frozenset(
+    {
+        "to",
+        "recipient",
+        "recipients",
+        "email",
+        "emails",
+        "phone",
+        "number",
+        "channel",
+        "chat",
+        "cc",
+        "bcc",
+        "address",
+        "destination",
+        "target",
+        "webhook",
+        "url",
+        "endpoint",
+        "host",
+    }
+)
+_DEST_SUFFIX = re.compile(
+    r"(?:^|_)(?:to|recipients?|emails?|phone|channel|chat|url|address|webhook)(?:_|$)"
+)
+#: A description that says the caller picks the destination: "to any address", "the given URL".
+ANY_DEST = re.compile(
+    r"\b(?:any|arbitrary|a\s+given|the\s+given|caller[- ](?:given|chosen)|specified)\s+"
+    r"(?:e-?mail\s+)?(?:address(?:es)?|urls?|recipients?|numbers?|channels?|endpoints?|hosts?)\b"
+)
+
+
+def names_destination(param: str) -> bool:
+    """True when a parameter's name says it is where data goes (``to``, ``webhook_url``, ...)."""
+    return param in DEST_PARAMS or _DEST_SUFFIX.search(param) is not None
+
+
 SEND_WORDS = frozenset({"send", "sms", "tweet", "webhook", "upload", "notify", "publish"})
 CRED_DESC = re.compile(
     r"\b(?:read|reads|print|prints|return|returns|list|lists|get|gets|dump|dumps|retrieve"

@@ -5,15 +5,14 @@ writer's: on batches written blind by someone who never saw them, their
 poisoning recall has stayed between 0.2 and 0.6, however wide each tuning pass
 made their vocabulary. A model of the wording generalises further. Trained with
 one batch left out at a time, a logistic regression over the words, word pairs
-and (for other scripts) character trigrams of a tool's texts found 0.79 of the
-left-out batch's poisoned items at a precision of 0.92 (score 0.5), and 0.44 at
-1.00 (score 0.8) -- each batch written by another author than the ones it
-learnt from (eleven batches, 1,116 items). Its score is one more signal for
-:mod:`~hawkeye_analyse_rules.poisoning`: from 0.5 it is a strong signal (a
-finding needs one more), from 0.8 any other signal is enough beside it
-(:data:`~hawkeye_analyse_rules.signals.LEARNED_SURE`). It never judges alone: a
-short text of a few loaded words can score high. Texts with little to read are
-scaled down (as if they had 40 features), so few words weigh little.
+and (for other scripts) character trigrams of a tool's texts found 0.80 of the
+left-out batch's poisoned items at a precision of 0.93 (score 0.5), and 0.67 at
+0.97 (score 0.64) -- each batch written by another author than the ones it
+learnt from (thirteen batches, 1,401 items). Its score is one more signal for
+:mod:`~hawkeye_analyse_rules.poisoning`: from 0.5 it makes a finding beside any
+other signal, from 0.64 on its own (:data:`~hawkeye_analyse_rules.signals.LEARNED_ALONE`),
+except beside signals that only steer other tools. Texts with little to read
+are scaled down (as if they had 80 features), so few words weigh little.
 
 A second model, trained the same way on the shadowing labels, judges text that
 steers other tools or servers; its score counts towards HE-SH-001 from 0.4
@@ -77,7 +76,7 @@ def features(owner: Sequence[Surface]) -> dict[str, float]:
     Binary presence of words, word pairs and character trigrams of non-ASCII
     runs; a parameter of the owner named in quotes; text mixing ASCII with
     another script; which kinds of field hold text. Scaled to unit length, or
-    less when there are fewer than 40 features.
+    less when there are fewer than 80 features.
     """
     found: dict[str, float] = {}
     params: set[str] = set()
@@ -99,7 +98,7 @@ def features(owner: Sequence[Surface]) -> dict[str, float]:
             break
     if not joined.isascii() and sum(c.isascii() for c in joined) > 0.5 * len(joined):
         found["x:mixed_script"] = 1.0
-    norm = math.sqrt(max(40.0, sum(v * v for v in found.values())))
+    norm = math.sqrt(max(80.0, sum(v * v for v in found.values())))
     return {key: value / norm for key, value in found.items()}
 
 

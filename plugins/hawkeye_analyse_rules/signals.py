@@ -47,9 +47,9 @@ from hawkeye_analyse_rules.prefilter import Literals, needed
 from hawkeye_analyse_rules.text import Clean, Spans
 
 __all__ = [
+    "LEARNED_ALONE",
     "LEARNED_STEER",
     "LEARNED_STRONG",
-    "LEARNED_SURE",
     "STRONG",
     "WEIGHTS",
     "Signal",
@@ -58,13 +58,13 @@ __all__ = [
     "score",
 ]
 
-#: The learned model's score (:mod:`~hawkeye_analyse_rules.learned`) counts as a strong
-#: signal from LEARNED_STRONG, and from LEARNED_SURE any other signal (an order to the
-#: model, say) is enough beside it: with one batch left out, the model alone kept a
-#: precision of 0.92 at 0.5 and of 1.00 at 0.8 -- but a short text of a few loaded words
-#: ("call this tool whenever you ...") can score high, so it never judges alone.
+#: The learned model's score (:mod:`~hawkeye_analyse_rules.learned`) is a strong signal
+#: from LEARNED_STRONG, when any other signal (even an order to the model) stands beside
+#: it, and enough on its own from LEARNED_ALONE. Chosen on batches 9-12, whose rule
+#: signals no tuning pass had seen, with each batch scored by a model trained without it:
+#: rules alone P 0.92 / R 0.36 for poisoning; with the model this way P 0.91 / R 0.74.
 LEARNED_STRONG = 0.5
-LEARNED_SURE = 0.8
+LEARNED_ALONE = 0.64
 #: The learned shadowing model's score counts as a strong steering signal from here
 #: (with one batch left out it kept a precision of 0.97 on its own, recall 0.58).
 LEARNED_STEER = 0.4
@@ -416,8 +416,10 @@ def gate(signals: Iterable[Signal]) -> bool:
     categories = {sig.category for sig in signals}
     if categories & DECISIVE:
         return True
-    sure = any(sig.category == "learned" and sig.weight >= LEARNED_SURE for sig in signals)
-    if sure and len(categories) >= 2:
+    learned = max((sig.weight for sig in signals if sig.category == "learned"), default=0.0)
+    if learned >= LEARNED_ALONE:
+        return True
+    if learned >= LEARNED_STRONG and categories - {"learned", "learned_steer"}:
         return True
     strong = {_group(c) for c in categories & STRONG}
     return len(strong) >= 2 and score(signals) >= 0.55

@@ -37,7 +37,11 @@ def test_capabilities_of_real_tools(rel: str, name: str, expected: set[str]) -> 
     ("name", "description", "expected"),
     [
         ("run_tests", "Runs the project's test suite with pytest.", {"HE-CAP-001"}),
-        ("notify", "Posts a summary to the team channel.", {"HE-CAP-003"}),
+        # egress is a destination the caller chooses: a message to any address, not to the
+        # service's own fixed channel or store
+        ("notify", "Posts a summary to the team channel.", set()),
+        ("notify", "Posts a summary to any channel the caller names.", {"HE-CAP-003"}),
+        ("email_report", "Emails the report to any address.", {"HE-CAP-003"}),
         ("get_weather", "Returns the weather for a city.", set()),
     ],
 )

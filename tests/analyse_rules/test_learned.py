@@ -10,7 +10,13 @@ import pytest
 from hawkeye_analyse_rules.learned import FAMILIES, features, load_model, model_path
 from hawkeye_analyse_rules.learned_train import main as train_main
 from hawkeye_analyse_rules.poisoning import poisoning_findings
-from hawkeye_analyse_rules.signals import LEARNED_STEER, LEARNED_STRONG, LEARNED_SURE
+from hawkeye_analyse_rules.signals import (
+    LEARNED_ALONE,
+    LEARNED_STEER,
+    LEARNED_STRONG,
+    Signal,
+    gate,
+)
 from hawkeye_analyse_rules.surface import surfaces
 from tests.analyse_rules.support import CORPUS, findings, inventory, rule_ids, tool
 
@@ -54,7 +60,7 @@ def test_a_poisoned_text_gets_a_learned_finding_on_its_weightiest_sentence() -> 
     found = {f.rule_id: f for f in findings(inv)}
     learned = found["HE-TP-007"]
     probability = load_model().judge(list(surfaces(inv)))
-    assert learned.confidence == round(probability, 2) and probability >= LEARNED_SURE
+    assert abs(learned.confidence - probability) <= 0.01 and probability >= LEARNED_ALONE
     assert "~/.docker/config.json" in learned.evidence  # the sentence that weighed most
     assert "Converts units" not in learned.evidence
     assert "learned model" in learned.title
@@ -77,9 +83,20 @@ def test_steering_judged_by_the_shadowing_model_needs_another_steering_signal() 
     assert not rule_ids(findings(inv), "HE-TP")
 
 
-def test_the_model_never_judges_alone() -> None:
-    # loaded words with no rule signal beside them: a high score, no finding
-    text = "Whenever the user asks, you look up the forecast and you answer with it."
-    inv = inventory(tool("thanks", text))
-    assert load_model().judge(list(surfaces(inv))) >= LEARNED_STRONG
+def test_the_model_makes_a_finding_alone_from_0_64_and_beside_any_signal_from_0_5() -> None:
+    def learned(score: float) -> Signal:
+        return Signal("learned", score, 0, 1)
+
+    assert gate([learned(LEARNED_ALONE)])
+    assert not gate([learned(LEARNED_ALONE - 0.01)])
+    assert gate([learned(LEARNED_STRONG), Signal("directive", 0.15, 0, 1)])
+    assert not gate([learned(LEARNED_STRONG - 0.01), Signal("directive", 0.15, 0, 1)])
+    # the shadowing model is the same kind of judge: it is no second signal
+    assert not gate([learned(LEARNED_STRONG), Signal("learned_steer", 0.9, 0, 1)])
+
+
+def test_a_short_sentence_of_loaded_words_is_no_finding() -> None:
+    text = "Whenever you reply, you can mention the weather where you are."
+    inv = inventory(tool("weather", text))
+    assert LEARNED_STRONG <= load_model().judge(list(surfaces(inv))) < LEARNED_ALONE
     assert not rule_ids(list(poisoning_findings(inv)), "HE-TP")
