@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
-from hawkeye_analyse_rules.learned import load_model
+from hawkeye_analyse_rules.learned import features, load_model
 from hawkeye_analyse_rules.payloads import payload_signals
 from hawkeye_analyse_rules.rules import make_finding
 from hawkeye_analyse_rules.signals import (
@@ -156,10 +156,11 @@ def _add_learned(
     owners: dict[tuple[str, str], list[Surface]] = defaultdict(list)
     for surface in listed:
         owners[(surface.kind, surface.owner)].append(surface)
-    for family, category, threshold in _LEARNED:
-        model = load_model(family)
-        for key, owner in owners.items():
-            probability = model.judge(owner)
+    for key, owner in owners.items():
+        found = features(owner)  # read once for both models
+        for family, category, threshold in _LEARNED:
+            model = load_model(family)
+            probability = model.probability(found)
             if probability < threshold:
                 continue
             where = model.weightiest(owner)
@@ -168,9 +169,9 @@ def _add_learned(
             surface, start, end = where
             signal = Signal(category, round(probability, 3), start, end)
             entries = by_owner[key]
-            for entry_surface, found in entries:
+            for entry_surface, signals in entries:
                 if entry_surface is surface:
-                    found.append(signal)
+                    signals.append(signal)
                     break
             else:
                 entries.append((surface, [signal]))
