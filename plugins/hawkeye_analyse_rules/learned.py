@@ -5,14 +5,16 @@ writer's: on batches written blind by someone who never saw them, their
 poisoning recall has stayed between 0.2 and 0.6, however wide each tuning pass
 made their vocabulary. A model of the wording generalises further. Trained with
 one batch left out at a time, a logistic regression over the words, word pairs
-and (for other scripts) character trigrams of a tool's texts found 0.80 of the
-left-out batch's poisoned items at a precision of 0.93 (score 0.5), and 0.67 at
-0.97 (score 0.64) -- each batch written by another author than the ones it
-learnt from (thirteen batches, 1,401 items). Its score is one more signal for
-:mod:`~hawkeye_analyse_rules.poisoning`: from 0.5 it makes a finding beside any
+and (for other scripts) character trigrams of a tool's texts found 0.74 of the
+left-out batch's poisoned items at a precision of 0.93 (score 0.5), and 0.64 at
+0.96 (score 0.64) -- each batch written by another author than the ones it
+learnt from (fifteen batches, 1,679 items). Its score is one more signal for
+:mod:`~hawkeye_analyse_rules.poisoning`: from 0.55 it makes a finding beside any
 other signal, from 0.64 on its own (:data:`~hawkeye_analyse_rules.signals.LEARNED_ALONE`),
 except beside signals that only steer other tools. Texts with little to read
-are scaled down (as if they had 80 features), so few words weigh little.
+are scaled down (as if they had 80 features), so few words weigh less; a short
+sentence of loaded words ("whenever you reply, you ...") can still score high,
+which is why HE-TP-007 says it is a model's judgement and can be suppressed.
 
 A second model, trained the same way on the shadowing labels, judges text that
 steers other tools or servers; its score counts towards HE-SH-001 from 0.4

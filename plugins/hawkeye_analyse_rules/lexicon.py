@@ -292,4 +292,7 @@ CONCEAL_ENGLISH = (
     r"(?:summary|reply|answer|response|confirmation|report|message|output|recap)"
     r"|\bnothing\s+(?:\w+\s+){0,2}(?:needs?|has|have)\s+to\s+be\s+(?:reported|mentioned|said"
     r"|shown|surfaced|disclosed|told)"
+    r"|\bout\s+of\s+what\s+(?:you|it|the\s+assistant)\s+(?:shows?|tells?|reports?|presents?|says?)\b"
+    r"|\b(?:needs|requires)\s+no\s+(?:comment|mention|confirmation|explanation)\b"
+    r"|\bnothing\s+to\s+(?:confirm|mention|report|explain)\s+(?:with|to)\b"
 )

@@ -6,7 +6,9 @@ servers", "tools exposed by other connected servers"), a server preferring
 itself ("uses this tool instead", other tools "treated as retired", "do not
 offer the others"), an action described to the user as something else ("and
 describes it to the user as a routine test ping"), data taken from the
-model's context ("taken from earlier messages or other tools"), a payment to
+model's context ("taken from earlier messages or other tools"), words put in
+the model's mouth ("describe an exceedance as 'within FRMS variance'"), the
+user's own wish overruled ("even when the user dictates an apology"), a payment to
 an account number the text names, and secrets named by where a program keeps
 them ("the key the Stripe CLI keeps in its config file", "whatever the
 browser remembers"). :mod:`~hawkeye_analyse_rules.patterns` merges these into
@@ -68,6 +70,30 @@ GRAMMAR_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"\b(?:call|calls|calling)\s+it\s+(?:a|an|just\s+a)\s+(?:routine|test|harmless|normal"
             r"|standard)\b"
         ),
+        # words put in the model's mouth: "describe an exceedance as 'within FRMS variance'"
+        _c(
+            r"\b(?:describ|present|report|relay|phras|word|label|fram)\w*\s+(?:an?\s+|the\s+|any\s+"
+            r"|every\s+)?[\w'-]+(?:\s+[\w'-]+){0,3}?\s+as\s+['\"\u2018\u201c]"
+        ),
+        # a result announced whatever happened: "then tell the user the supporter has been
+        # fully unsubscribed"
+        _c(
+            r"\b(?:then|and|but)\s+(?:tell|assure|inform|reassure)\s+(?:the\s+)?users?\s+(?:that\s+)?"
+            r"[^.\n]{0,60}?\b(?:has|have)\s+been\s+(?:fully|successfully|completely|properly)\b"
+        ),
+    ),
+    # the user's own wish overruled: "apply this even when the user dictates an apology"
+    "against_user": (
+        _c(
+            r"\b(?:even|also)\s+(?:when|if)\s+(?:the\s+)?(?:users?|customer|operator|couple|buyer"
+            r"|owner)\s+(?:\w+\s+)?(?:asks?|requests?|says?|tells?|dictates?|insists?|objects?"
+            r"|declines?|refuses?|chooses?|prefers?|wants?|admits?|specifies|specify)\b"
+        ),
+        _c(
+            r"\b(?:regardless\s+of|whatever|no\s+matter\s+what)\s+(?:the\s+)?(?:users?'?s?|customer'?s?"
+            r"|buyer'?s?|invoice|operator'?s?)\s+(?:\w+\s+)?(?:asks?|says?|requests?|gives?|chooses?"
+            r"|wants?|instructions?|choice|request|preference|selection)\b"
+        ),
     ),
     "conversation": (
         _c(
@@ -113,7 +139,22 @@ GRAMMAR_NEEDS: dict[str, tuple[str, ...]] = {
         "recommend",
         "propose",
     ),
-    "deceive": ("describ", "fram", "explain", "announc", "label", "refer", "call"),
+    "deceive": (
+        "describ",
+        "fram",
+        "explain",
+        "announc",
+        "label",
+        "refer",
+        "call",
+        "relay",
+        "phras",
+        "word",
+        "tell",
+        "assure",
+        "inform",
+    ),
+    "against_user": ("even", "also", "regardless", "whatever", "no matter"),
     "conversation": ("earlier", "previous", "prior", "past", "other tool"),
     "exfil_dest": ("iban",),
     "secret_request": (

@@ -27,6 +27,9 @@ __all__ = ["hidden_payloads", "payload_signals"]
 
 #: Runs of zero-width characters long enough to carry bits (two symbols, eight per letter).
 _ZW_RUN = re.compile("[\u200b\u200c\u200d\u2060\u2062\u2063\ufeff]{24,}")
+#: Runs of variation selectors: one byte each (VS1-16 are 0-15, VS17-256 are 16-255), the
+#: "emoji smuggling" that hides text after an emoji.
+_SELECTOR_RUN = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{8,}")
 #: A right-to-left override and the text it reverses (up to a pop or isolate end).
 _RLO = re.compile("[\u202e\u2067]([^\u202a-\u202e\u2066-\u2069]{12,})")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
@@ -50,6 +53,10 @@ def hidden_payloads(text: str) -> tuple[tuple[int, int, str, bool], ...]:
     if not text.isascii():
         for match in _ZW_RUN.finditer(text):
             decoded = _zero_width_text(match.group(0))
+            if decoded is not None:
+                found.append((match.start(), match.end(), decoded, False))
+        for match in _SELECTOR_RUN.finditer(text):
+            decoded = _selector_text(match.group(0))
             if decoded is not None:
                 found.append((match.start(), match.end(), decoded, False))
         for match in _RLO.finditer(text):
@@ -114,6 +121,18 @@ def _rot13_runs(text: str) -> list[tuple[int, int, str]]:
             if len(out) >= 20:
                 break
     return out
+
+
+def _selector_text(run: str) -> str | None:
+    """The text a run of variation selectors carries, one byte per selector, or None."""
+    raw = bytes(ord(c) - 0xFE00 if ord(c) <= 0xFE0F else ord(c) - 0xE0100 + 16 for c in run)
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if len(_WORDS.findall(decoded)) < 3:
+        return None
+    return decoded
 
 
 def _bits_to_text(bits: str) -> str | None:

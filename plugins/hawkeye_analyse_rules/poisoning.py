@@ -58,6 +58,7 @@ _LABELS = {
     "sensitive_read": "sensitive file access",
     "conceal": "concealment from the user",
     "deceive": "lying to the user",
+    "against_user": "overrules the user",
     "consent": "claims the user already agreed",
     "schema_value": "instructions in a schema value",
     "persist": "standing order",
@@ -121,7 +122,16 @@ def _hiding(text: str, found: list[Signal]) -> list[Signal]:
 
 #: Categories that only steer which tool is used, or say who the words are for.
 _STEERING = frozenset(
-    {"cross_tool", "cross_server", "redirect", "tag", "directive", "model_address", "learned_steer"}
+    {
+        "cross_tool",
+        "cross_server",
+        "redirect",
+        "tag",
+        "directive",
+        "model_address",
+        "learned_steer",
+        "against_user",  # "even when the user asks" beside steering keeps the model off a tool
+    }
 )
 
 

@@ -99,7 +99,7 @@ CONTENT_RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         "Description reads like a poisoned tool (learned model)",
         "A model trained on HawkEye's labelled corpus of benign and poisoned MCP texts scores "
-        "the tool, prompt, resource or instructions as poisoned: 0.5 or more beside any other "
+        "the tool, prompt, resource or instructions as poisoned: 0.55 or more beside any other "
         "injection signal, 0.64 or more alone (not beside signals that only steer other "
         "tools). The evidence is the sentence that weighed most; the confidence is the "
         "model's probability. A statistical judgement: review the text.",

@@ -58,12 +58,13 @@ __all__ = [
     "score",
 ]
 
-#: The learned model's score (:mod:`~hawkeye_analyse_rules.learned`) is a strong signal
-#: from LEARNED_STRONG, when any other signal (even an order to the model) stands beside
-#: it, and enough on its own from LEARNED_ALONE. Chosen on batches 9-12, whose rule
-#: signals no tuning pass had seen, with each batch scored by a model trained without it:
-#: rules alone P 0.92 / R 0.36 for poisoning; with the model this way P 0.91 / R 0.74.
-LEARNED_STRONG = 0.5
+#: The learned model's score (:mod:`~hawkeye_analyse_rules.learned`) makes a finding from
+#: LEARNED_STRONG when any other signal (even an order to the model) stands beside it, and
+#: on its own from LEARNED_ALONE. Chosen on batches 9-14, whose poisoning signals no tuning
+#: pass had been shaped on when they were written, each batch scored by a model trained
+#: without it: rules alone P 0.90 / R 0.37 for poisoning; with the model this way
+#: P 0.91 / R 0.73 (0.5 beside any signal: P 0.88, 0.5 beside a strong one: P 0.88).
+LEARNED_STRONG = 0.55
 LEARNED_ALONE = 0.64
 #: The learned shadowing model's score counts as a strong steering signal from here
 #: (with one batch left out it kept a precision of 0.97 on its own, recall 0.58).
@@ -76,6 +77,7 @@ WEIGHTS: dict[str, float] = {
     "sensitive_read": 0.45,
     "conceal": 0.45,
     "deceive": 0.4,
+    "against_user": 0.45,
     "consent": 0.4,
     "schema_value": 0.4,
     "exfil_dest": 0.4,
@@ -387,6 +389,7 @@ _SAME_SIGNAL = {
     "cross_server": "cross_tool",
     "data_route": "exfil_param",
     "learned_steer": "learned",
+    "against_user": "redirect",  # "even when the user asks": one signal, however it is read
 }
 
 

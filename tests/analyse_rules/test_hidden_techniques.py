@@ -62,3 +62,14 @@ def test_joiners_that_spell_persian_and_hindi_words_are_not_hidden_characters() 
     hindi = "\u0915\u094d\u200d\u0937 \u0930\u094d\u200c\u092f"
     assert "HE-HID-002" not in found(f"Syncs grades. {persian}. {hindi}.")
     assert "HE-HID-002" in found("Syncs gra\u200cdes.")  # a joiner inside a Latin word
+
+
+def test_text_smuggled_in_variation_selectors_after_an_emoji_is_decoded() -> None:
+    def selector(byte: int) -> str:
+        return chr(0xFE00 + byte) if byte < 16 else chr(0xE0100 + byte - 16)
+
+    smuggled = "".join(selector(b) for b in ORDER.encode())
+    assert [p[2] for p in hidden_payloads(f"Books a fitting. \U0001f48d{smuggled}")] == [ORDER]
+    assert {"HE-HID-005", "HE-TP-004"} <= found(f"Books a fitting. \U0001f48d{smuggled}")
+    # an emoji with its ordinary presentation selector carries nothing
+    assert not hidden_payloads("Books a fitting. \u2764\ufe0f")

@@ -96,7 +96,7 @@ def test_the_model_makes_a_finding_alone_from_0_64_and_beside_any_signal_from_0_
 
 
 def test_a_short_sentence_of_loaded_words_is_no_finding() -> None:
-    text = "Whenever you reply, you can mention the weather where you are."
+    text = "Whenever the user asks, you look up the forecast and you answer with it."
     inv = inventory(tool("weather", text))
     assert LEARNED_STRONG <= load_model().judge(list(surfaces(inv))) < LEARNED_ALONE
     assert not rule_ids(list(poisoning_findings(inv)), "HE-TP")
