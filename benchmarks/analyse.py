@@ -69,9 +69,19 @@ Sections:
    out: poisoning P 0.92 / R 0.79, shadowing P 0.97 / R 0.58 at their
    thresholds), and their hidden-content misses drove general fixes (hidden
    HTML, blank-line padding, percent-encoding, ROT13, joiners in Persian and
-   Indic words). Batches 11 and 12 were written blind meanwhile, for one final
-   measurement. ``--skip NAME`` leaves a batch out (so that tuning never sees
-   it).
+   Indic words). Batches 11 and 12 were written blind meanwhile and measured
+   once (P 0.761 / R 0.530 and P 0.632 / R 0.600; poisoning R 0.485 and
+   0.606), then joined the data; a ninth state (learned score alone from 0.64,
+   egress only to destinations the caller chooses) met blind batches 13 and 14
+   once (P 0.800 / R 0.471 and P 0.906 / R 0.706; poisoning P 0.733 / R 0.355
+   and P 0.905 / R 0.613), which then drove a ninth pass (deceit, overruling
+   the user, variation-selector smuggling) and joined the training data (the
+   models learn from batches 0-14). Batches 15 and 16, blind, measured that
+   state once (P 0.853 / R 0.414 and P 0.852 / R 0.648; poisoning P 0.812 /
+   R 0.394 and P 0.913 / R 0.636; shadowing R 0.500 and 1.000), then joined
+   the data. Blind poisoning recall with the learned models: 0.36-0.64 over
+   batches 11-16 (rules alone: 0.22-0.61 over batches 4-10). ``--skip NAME`` leaves a batch out
+   (so that tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
    against the scenario's expectations.
