@@ -38,7 +38,7 @@ from hawkeye_core.offline import load_file
 __all__ = ["TRAINING_BATCHES", "cross_validate", "labelled_items", "train"]
 
 #: The corpus folders the shipped model learns from (``.`` is the development corpus).
-TRAINING_BATCHES = (".", "holdout", *(f"holdout{n}" for n in range(2, 15)))
+TRAINING_BATCHES = (".", "holdout", *(f"holdout{n}" for n in range(2, 17)))
 KEEP = 6000
 EPOCHS = 30
 PENALTY = 1e-3
