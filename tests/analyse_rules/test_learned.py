@@ -9,7 +9,6 @@ import pytest
 
 from hawkeye_analyse_rules.learned import FAMILIES, features, load_model, model_path
 from hawkeye_analyse_rules.learned_train import main as train_main
-from hawkeye_analyse_rules.poisoning import poisoning_findings
 from hawkeye_analyse_rules.signals import (
     LEARNED_ALONE,
     LEARNED_STEER,
@@ -95,8 +94,11 @@ def test_the_model_makes_a_finding_alone_from_0_64_and_beside_any_signal_from_0_
     assert not gate([learned(LEARNED_STRONG), Signal("learned_steer", 0.9, 0, 1)])
 
 
-def test_a_short_sentence_of_loaded_words_is_no_finding() -> None:
-    text = "Whenever the user asks, you look up the forecast and you answer with it."
-    inv = inventory(tool("weather", text))
-    assert LEARNED_STRONG <= load_model().judge(list(surfaces(inv))) < LEARNED_ALONE
-    assert not rule_ids(list(poisoning_findings(inv)), "HE-TP")
+def test_few_words_are_scaled_down_and_a_middling_score_alone_is_no_finding() -> None:
+    short = features(list(surfaces(inventory(tool("t", "Returns the weather for a city.")))))
+    assert sum(v * v for v in short.values()) < 0.5  # unit length only from 80 features up
+    long_text = " ".join(f"word{i}" for i in range(200))
+    full = features(list(surfaces(inventory(tool("t", long_text)))))
+    assert abs(sum(v * v for v in full.values()) - 1.0) < 1e-9
+    # a score between the two thresholds with no rule signal makes no finding
+    assert not gate([Signal("learned", (LEARNED_STRONG + LEARNED_ALONE) / 2, 0, 1)])
