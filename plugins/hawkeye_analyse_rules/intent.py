@@ -137,7 +137,7 @@ DESTINATION = _compile(
 
 #: Keeping the step from the user, in the languages a payload tends to use.
 CONCEAL_ANY = _compile(
-    r"\b(?:no|without\s+(?:any\s+)?)\s*need\s+to\s+(?:ask|tell|mention|inform|point|explain|confirm)"
+    r"\b(?:no\s*|without\s+(?:any\s+)?)need\s+to\s+(?:ask|tell|mention|inform|point|explain|confirm)"
     r"|\bneed\s+not\s+be\s+(?:repeated|mentioned|shown|told)|\bneed\s+not\s+(?:tell|mention|ask)"
     r"|\bleave\s+(?:it|this|them)\s+out\s+of\s+(?:what|your)|\bkeep\s+(?:this|it)\s+to\s+yourself"
     r"|\b(?:is|are|stays?|remains?)\s+silent\b|\bnot\s+(?:be\s+)?part\s+of\s+(?:the|your)\s+answer"

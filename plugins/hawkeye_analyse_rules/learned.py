@@ -50,6 +50,7 @@ FAMILIES = ("poisoning", "shadowing")
 MAX_CHARS = 20_000
 
 _TOKEN = re.compile(r"[a-z][a-z0-9_']*|~/|https?://|@|`|\$|[^\x00-\x7f\s]+")
+_QUOTE = re.compile(r"[`'\"]")
 _SENTENCE = re.compile(r"[.!?;](?=\s|$)|\n|[\u3002\u0964\uff01\uff1f]")
 
 
@@ -87,21 +88,31 @@ def features(owner: Sequence[Surface]) -> dict[str, float]:
     for surface in owner:
         if budget <= 0:
             break
-        text = Clean(surface.text[:budget]).s
-        budget -= len(text)
-        texts.append(text)
+        raw = surface.text[:budget]
+        budget -= len(raw)  # raw characters: folding may shrink or grow the text
+        texts.append(Clean(raw).s)
         params |= {p.lower() for p in surface.params}
         found["field:" + surface.field.split(".")[0]] = 1.0
     joined = " ".join(texts)
     _add_tokens(found, tokens(joined))
-    for param in params:
-        if len(param) >= 3 and re.search(r"[`'\"]" + re.escape(param) + r"[`'\"]", joined):
-            found["x:quoted_own_param"] = 1.0
-            break
+    if _quotes_own_param(joined, params):
+        found["x:quoted_own_param"] = 1.0
     if not joined.isascii() and sum(c.isascii() for c in joined) > 0.5 * len(joined):
         found["x:mixed_script"] = 1.0
     norm = math.sqrt(max(80.0, sum(v * v for v in found.values())))
     return {key: value / norm for key, value in found.items()}
+
+
+def _quotes_own_param(text: str, params: Iterable[str]) -> bool:
+    """True when a parameter of three or more characters stands between quotes in ``text``.
+
+    The pieces between consecutive quote marks are read once, so a hostile
+    schema's thousands of parameters cost a set lookup each, not a scan of the
+    text each. A name holding a quote mark cannot be quoted unambiguously and
+    does not count.
+    """
+    quoted = set(_QUOTE.split(text)[1:-1])
+    return any(len(p) >= 3 and p in quoted for p in params)
 
 
 @frozen

@@ -102,7 +102,7 @@ GRAMMAR_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"|responses))?\b"
         ),
     ),
-    "exfil_dest": (_c(r"\biban\s*:?\s*[a-z]{2}\d{2}[a-z0-9]{10,30}\b"),),
+    "exfil_dest": (_c(r"\biban\s*(?::\s*)?[a-z]{2}\d{2}[a-z0-9]{10,30}\b"),),
     "secret_request": (
         _c(
             r"\b"
