@@ -157,12 +157,15 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         _c(r"\[\s*/?\s*(?:system|inst|important|hidden|admin)\s*\]"),
         _c(r"<\|\s*(?:im_start|im_end|system|user|assistant|endoftext)\s*\|>"),
         _c(r"\bnote\s+to\s+(?:the\s+)?(?:ai|assistant|model|llm|agent)\b"),
-        _c(r"(?:^|\n|[.!?]\s)\s*(?:ai|assistant|model|llm|agent|ai\s+assistant)\s*:"),
+        # blanks within the line only: "\s*" from every line break rescans a run of blank
+        # lines to its end, quadratic on a hostile text of 64k of them
+        _c(r"(?:^|\n|[.!?]\s)[ \t]*(?:ai|assistant|model|llm|agent|ai[ \t]+assistant)[ \t]*:"),
         _c(
             r"\b(?:attention|dear|hey)\s*,?\s+(?:ai|assistant|llm|agent|model|claude|chatgpt|copilot)\b"
         ),
         _c(
-            r"(?:^|\n)\s*#{1,4}\s*(?:system\b|instructions?\s+for\s+(?:the\s+)?(?:ai|assistant|model|llm))"
+            r"(?:^|\n)[ \t]*#{1,4}[ \t]*(?:system\b|instructions?\s+for\s+(?:the\s+)?"
+            r"(?:ai|assistant|model|llm))"
         ),
     ),
     "override": (

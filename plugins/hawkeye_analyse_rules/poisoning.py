@@ -177,7 +177,7 @@ def _add_learned(
             if where is None:
                 continue
             surface, start, end = where
-            signal = Signal(category, round(probability, 3), start, end)
+            signal = Signal(category, probability, start, end)
             entries = by_owner[key]
             for entry_surface, signals in entries:
                 if entry_surface is surface:

@@ -381,8 +381,9 @@ _MD_COMMENT = re.compile(
 _HIDDEN_ELEMENT = re.compile(
     r"<([a-z][a-z0-9]{0,10})\b[^<>]{0,300}?(?:style\s*=\s*[\"'][^\"'<>]{0,200}?"
     r"(?:display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d]*[1-9])"
-    r"|opacity\s*:\s*0(?![.\d]*[1-9])|height\s*:\s*0(?![.\d]*[1-9]))"
-    r"|\shidden(?:\s*=\s*[\"']?hidden[\"']?)?(?=[\s/>])|aria-hidden\s*=\s*[\"']true)"
+    r"|opacity\s*:\s*0(?![.\d]*[1-9])|(?<![\w-])height\s*:\s*0(?![.\d]*[1-9]))"
+    r"|\shidden(?:\s*=\s*[\"']?hidden[\"']?)?(?=[\s/>])(?=[^\"']*(?:[\"'][^\"']*[\"'][^\"']*)*>)"
+    r"|aria-hidden\s*=\s*[\"']true)"
     r"[^<>]{0,300}>(.{0,4000}?)</\1\s*>",
     re.I | re.S,
 )
