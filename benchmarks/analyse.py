@@ -79,8 +79,13 @@ Sections:
    models learn from batches 0-14). Batches 15 and 16, blind, measured that
    state once (P 0.853 / R 0.414 and P 0.852 / R 0.648; poisoning P 0.812 /
    R 0.394 and P 0.913 / R 0.636; shadowing R 0.500 and 1.000), then joined
-   the data. Blind poisoning recall with the learned models: 0.36-0.64 over
-   batches 11-16 (rules alone: 0.22-0.61 over batches 4-10). ``--skip NAME`` leaves a batch out
+   the data. Batches 17 and 18, blind, measured the final state of that
+   session once (commit cace5f5; models trained on batches 0-16): P 0.977 /
+   R 0.636 and P 0.833 / R 0.508; poisoning P 1.000 / R 0.515 and P 0.933 /
+   R 0.438; shadowing R 1.000 and 0.667. They are still blind: tune with
+   ``--skip holdout17 --skip holdout18``. Blind poisoning recall with the
+   learned models: 0.36-0.64 over batches 11-18 (rules alone: 0.22-0.61 over
+   batches 4-10). ``--skip NAME`` leaves a batch out
    (so that tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
