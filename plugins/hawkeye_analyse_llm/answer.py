@@ -26,6 +26,7 @@ __all__ = [
     "MIN_QUOTE",
     "AnswerError",
     "Judgement",
+    "complete",
     "parse_answer",
 ]
 
@@ -57,28 +58,62 @@ def _snippet(text: str) -> str:
     return terminal_safe(text.strip(), 60) or "an empty answer"
 
 
-def _unfenced(text: str) -> str:
-    """``text`` without a Markdown fence around it (string operations: linear on any text)."""
-    if text.startswith(_FENCE):
-        text = text.partition("\n")[2]  # the opening line, with its language tag
-        if text.rstrip().endswith(_FENCE):
-            text = text.rstrip()[: -len(_FENCE)]
-    return text.strip()
+def _json_part(text: str) -> str:
+    """Where the JSON of ``text`` starts: past a Markdown fence's opening line, or past a
+    line of prose before it ("Here is the JSON:"). String operations: linear on any text."""
+    text = text.strip()
+    if not text.startswith(("{", "[")):
+        fence = text.find(_FENCE)
+        line = text.find("\n{")
+        if fence >= 0 and (line < 0 or fence < line):
+            text = text[fence:].partition("\n")[2]  # the opening line, with its language tag
+        elif line >= 0:
+            text = text[line + 1 :]
+    return text.lstrip()
 
 
-def _entries(text: str) -> list[Any]:
-    text = _unfenced(
-        text.strip()
-    )  # many models wrap JSON in a Markdown fence, even when told not to
+_DECODER = json.JSONDecoder()
+
+
+def _decoded(text: str) -> Any:
+    """The JSON value at the start of ``text``'s JSON part; what follows it (a closing fence,
+    a sentence about it, the same object again) is not read. ``ValueError`` if there is
+    none."""
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
-        raise AnswerError(f"the model's answer is not JSON: {_snippet(text)}") from None
+        data, _ = _DECODER.raw_decode(_json_part(text))
+    except RecursionError:  # nesting deeper than Python's stack
+        raise ValueError("too deep") from None
+    return data
+
+
+def _findings_of(data: Any) -> list[Any] | None:
     if isinstance(data, dict) and isinstance(data.get("findings"), list):
         return list(data["findings"])
     if isinstance(data, list):
         return data
-    raise AnswerError('the model\'s answer is JSON but not {"findings": [...]}')
+    return None
+
+
+def complete(text: str) -> bool:
+    """True once ``text``, an answer read so far, holds a whole answer (the JSON asked for);
+    a model that cannot be told where to stop is stopped there."""
+    try:
+        return _findings_of(_decoded(text)) is not None
+    except ValueError:
+        return False
+
+
+def _entries(text: str) -> list[Any]:
+    # Many models wrap JSON in a Markdown fence or say a word before or after it, even
+    # when told not to: the first JSON value of the answer is read, and only that.
+    try:
+        data = _decoded(text)
+    except ValueError:
+        raise AnswerError(f"the model's answer is not JSON: {_snippet(text)}") from None
+    entries = _findings_of(data)
+    if entries is None:
+        raise AnswerError('the model\'s answer is JSON but not {"findings": [...]}')
+    return entries
 
 
 def _normal(text: str) -> tuple[str, list[int]]:

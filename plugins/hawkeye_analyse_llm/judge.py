@@ -27,13 +27,15 @@ from typing import TYPE_CHECKING
 
 from attrs import define
 
-from hawkeye_analyse_llm.answer import AnswerError, Judgement, parse_answer
+from hawkeye_analyse_llm.answer import AnswerError, Judgement, complete, parse_answer
 from hawkeye_analyse_llm.model import (
     Reply,
     ask,
+    context_overflow,
     estimate_tokens,
     is_reasoning_model,
     model_origin,
+    one_at_a_time,
     provider_fault,
     takes_max_tokens,
 )
@@ -65,10 +67,13 @@ if TYPE_CHECKING:
 __all__ = [
     "ANSWER_TOKENS",
     "MAX_ANSWER_CHARS",
+    "MAX_SPLIT_REQUESTS",
     "REASONING_ANSWER_TOKENS",
     "AnswerUnusable",
     "BudgetSpent",
+    "ContextOverflow",
     "Judge",
+    "ModelBusy",
     "ModelFailed",
     "ModelRefused",
     "NotJudged",
@@ -78,6 +83,8 @@ __all__ = [
 MAX_ANSWER_CHARS = 32_768  # characters of an answer that are read
 ANSWER_TOKENS = 2_000  # tokens reserved for each answer (and asked for, where the model takes it)
 REASONING_ANSWER_TOKENS = 8_000  # the same for reasoning models: their reasoning counts too
+#: Requests for one server once those over the model's context window are split in two.
+MAX_SPLIT_REQUESTS = 2 * MAX_REQUESTS
 _CACHE_TTL = 3_600.0  # seconds; a run's cache is dropped with the run anyway
 _CACHE_NAMESPACE = "hawkeye_analyse_llm"
 
@@ -96,6 +103,14 @@ class AnswerUnusable(NotJudged):
 
 class ModelRefused(NotJudged):
     """The provider refused this request (a 4xx such as a content filter), not every request."""
+
+
+class ContextOverflow(ModelRefused):
+    """The request is larger than the model's context window (it may fit once split)."""
+
+
+class ModelBusy(NotJudged):
+    """A model asked one request at a time was busy with others until this call's deadline."""
 
 
 class ModelFailed(RuntimeError):
@@ -140,6 +155,7 @@ class Judge:
         self._budget_freed = threading.Condition(self._lock)
         self._model: llm.Model | None = None
         self._origin = ""
+        self._one_at_a_time: threading.Lock | None = None  # a local model's, see one_at_a_time
         self._disclosing = threading.Lock()  # held while the disclosure is written
         self._disclosed = threading.Event()  # set once it is written
         self._limiter: RateLimiter | None = None
@@ -165,7 +181,9 @@ class Judge:
 
         Raises (one line, after yielding what was found) when part of the server
         was not judged: the budget was spent, the model failed, an answer was
-        not usable, or the server had more than ``MAX_REQUESTS`` requests' worth.
+        not usable, the server had more than ``MAX_REQUESTS`` requests' worth, or
+        items did not fit the model's context window even when asked in halves
+        (at most ``MAX_SPLIT_REQUESTS`` requests).
         """
         plan = plan_requests(inventory)
         if not plan.batches:
@@ -174,19 +192,37 @@ class Judge:
         breaker = ctx.breakers.get(f"{ctx.plugin}:model:{model.model_id}")
         server = inventory.ref.label
         problems: list[str] = []
-        for number, batch in enumerate(plan.batches, 1):
+        queue = list(plan.batches)
+        overflowed: list[str] = []  # why items were not judged: over the context window
+        number = 0
+        answered = False  # the server is counted once, at its first answer
+        while queue:
+            batch = queue.pop(0)
+            number += 1
             if ctx.stopped:
-                problems.append(f"stopped before request {number} of {len(plan.batches)}")
+                problems.append(f"stopped before request {number} of {number + len(queue)}")
                 break
             try:
                 reply, asked = self._reply(model, batch, breaker, ctx)
+            except ContextOverflow as exc:
+                # Too large for this model: asked again in two halves, within a bound.
+                half = len(batch.items) // 2
+                if half and number + len(queue) + 2 <= MAX_SPLIT_REQUESTS:
+                    queue[:0] = [
+                        Batch(server=batch.server, items=batch.items[:half]),
+                        Batch(server=batch.server, items=batch.items[half:]),
+                    ]
+                else:
+                    overflowed += [str(exc)] * len(batch.items)
+                continue
             except (NotJudged, ModelFailed) as exc:
-                left = len(plan.batches) - number
+                left = len(queue)
                 later = f" ({left} more request{'s' if left != 1 else ''} not sent)" if left else ""
                 raise type(exc)(f"{exc}{later}") from None
             with self._lock:
-                if number == 1:
+                if not answered:
                     self.tally.servers += 1
+                answered = True
                 if asked:  # items answered from the cache were not sent again
                     self.tally.items += len(batch.items)
             if reply.cut:
@@ -207,6 +243,13 @@ class Judge:
                 self.tally.findings += len(judgements)
             for judgement in judgements:
                 yield self._finding(judgement, server, model.model_id)
+        if overflowed:
+            many = len(overflowed) != 1
+            problems.append(
+                f"{len(overflowed)} item{'s' if many else ''} not judged: "
+                f"{'their requests are' if many else 'its request is'} larger than the "
+                f"model's context window ({overflowed[-1]})"
+            )
         if plan.omitted:
             problems.append(
                 f"{plan.omitted} item{'s' if plan.omitted != 1 else ''} not sent: over "
@@ -223,6 +266,8 @@ class Judge:
                 assert self.settings.ai_model is not None
                 self._model = load_model(self.settings.ai_model)
                 self._origin = model_origin(self._model)
+                if one_at_a_time(self._model):
+                    self._one_at_a_time = threading.Lock()
                 self._limiter = RateLimiter(self.settings.ai_rate)
             return self._model
 
@@ -264,6 +309,15 @@ class Judge:
         reserve = reservation(model, prompt)
         ticket = self._reserve(reserve, ctx.deadline)
         reply: Reply | None = None
+        turn = self._one_at_a_time
+        # Given up a little before the deadline, so the call says why it ends.
+        wait = ctx.remaining() - min(2.0, ctx.remaining() / 10)
+        if turn is not None and not turn.acquire(timeout=max(0.0, wait)):
+            self._settle(ticket, None)
+            raise ModelBusy(
+                f"model {model.model_id} is asked one request at a time (a local model) and "
+                "was busy with other servers until this call's deadline (raise the L4 deadline)"
+            )
         try:
             assert self._limiter is not None
             if not self._limiter.acquire(timeout=ctx.remaining()):
@@ -283,6 +337,7 @@ class Judge:
                             max_chars=MAX_ANSWER_CHARS,
                             max_output_tokens=answer_tokens(model),
                             timeout=ctx.remaining(),
+                            complete=complete,
                         )
                     except Exception as exc:
                         if not provider_fault(exc):
@@ -299,12 +354,16 @@ class Judge:
                     self.tally.failed += 1
                 message = " ".join(str(exc).split())[:300] or "no message"
                 failed = type(exc).__name__
+                if context_overflow(exc):
+                    raise ContextOverflow(f"{failed}: {message}") from None
                 if not provider_fault(exc):
                     raise ModelRefused(
                         f"model {model.model_id} refused the request: {failed}: {message}"
                     ) from None
                 raise ModelFailed(f"model {model.model_id} failed: {failed}: {message}") from None
         finally:
+            if turn is not None:
+                turn.release()
             self._settle(ticket, reply)
         return reply
 

