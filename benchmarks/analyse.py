@@ -202,6 +202,13 @@ def evaluate_items(
             family = RULES[finding.rule_id].family
             if family in ITEM_FAMILIES:
                 predicted[item_key(rel, finding)].add(family)
+    return tally_items(predicted, universe, labels), len(universe)
+
+
+def tally_items(
+    predicted: dict[str, set[str]], universe: set[str], labels: dict[str, list[str]]
+) -> dict[str, Tally]:
+    """Per-family tallies of the ``predicted`` families of each item against ``labels``."""
     tallies = {family: Tally() for family in ITEM_FAMILIES}
     for key in sorted(universe | set(labels)):
         expected = set(labels.get(key, ()))
@@ -216,7 +223,7 @@ def evaluate_items(
             elif family in expected:
                 tally.fn += 1
                 tally.misses.append(f"FN {key}")
-    return tallies, len(universe)
+    return tallies
 
 
 def print_families(title: str, tallies: dict[str, Tally], items: int, verbose: bool) -> None:

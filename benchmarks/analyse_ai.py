@@ -64,15 +64,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from analyse import (  # noqa: E402  (benchmarks/analyse.py, used read-only as a library)
+from analyse import (  # noqa: E402  (benchmarks/analyse.py, the corpus plumbing)
     CORPUS,
     ITEM_FAMILIES,
-    Tally,
     batch_about,
     held_out_batches,
     item_key,
     items_of,
     print_families,
+    tally_items,
 )
 
 import hawkeye_analyse_llm  # noqa: E402
@@ -172,27 +172,6 @@ def analyse_file(
     return list(result.findings), list(result.errors), said.getvalue()
 
 
-def tallies_of(
-    predicted: dict[str, set[str]], universe: set[str], labels: dict[str, list[str]]
-) -> dict[str, Tally]:
-    """Per-family tallies of ``predicted`` families per item against ``labels``."""
-    tallies = {family: Tally() for family in ITEM_FAMILIES}
-    for key in sorted(universe | set(labels)):
-        expected = set(labels.get(key, ()))
-        found = predicted.get(key, set())
-        for family in ITEM_FAMILIES:
-            tally = tallies[family]
-            if family in expected and family in found:
-                tally.tp += 1
-            elif family in found:
-                tally.fp += 1
-                tally.misses.append(f"FP {key}")
-            elif family in expected:
-                tally.fn += 1
-                tally.misses.append(f"FN {key}")
-    return tallies
-
-
 def measure_batch(root: Path, settings: Settings, budget: list[int], verbose: bool) -> list[float]:
     """Print the figures of one batch; the seconds each server took. ``budget``: servers left."""
     labels: dict[str, list[str]] = json.loads((root / "labels.json").read_text("utf-8"))["labels"]
@@ -241,10 +220,10 @@ def measure_batch(root: Path, settings: Settings, budget: list[int], verbose: bo
     both = {key: ai.get(key, set()) | rules.get(key, set()) for key in set(ai) | set(rules)}
     items = len(universe)
     print_families(
-        f"  AI alone ({settings.ai_model})", tallies_of(ai, universe, wanted), items, verbose
+        f"  AI alone ({settings.ai_model})", tally_items(ai, universe, wanted), items, verbose
     )
-    print_families("  Rules + AI", tallies_of(both, universe, wanted), items, verbose)
-    print_families("  Rules alone (same runs)", tallies_of(rules, universe, wanted), items, False)
+    print_families("  Rules + AI", tally_items(both, universe, wanted), items, verbose)
+    print_families("  Rules alone (same runs)", tally_items(rules, universe, wanted), items, False)
     clean = [key for key in deception if key not in wanted]
     print(
         f"  HE-AI-004 deception (no labelled family): {len(deception)} finding(s), "
