@@ -30,7 +30,7 @@ from hawkeye_analyse_rules.lexicon import (
     FIELD_WORDS,
     SECRET_WORDS,
     SEND_BY_MODEL,
-    SEND_WORDS,
+    SEND_SLOT,
 )
 from hawkeye_analyse_rules.text import CONFUSABLES, Clean, Spans
 
@@ -79,7 +79,7 @@ ACTION = _compile(
     r"|\u0936\u093e\u092e\u093f\u0932|\ub123\uc5b4|\ubcf4\ub0b4|\ucca8\ubd80|\ud3ec\ud568"
     r"|\ubd99\uc5ec|\u9001\u4fe1|\u9001\u3063\u3066|\u5165\u308c|\u542b\u3081|\u6dfb\u4ed8"
     r"|\u8cbc\u308a\u4ed8\u3051|\u8ffd\u52a0|\u53d1\u9001|\u586b\u5165|\u586b\u5199|\u9644\u4e0a"
-    r"|\u9644\u52a0|\u653e\u5165|\u7c98\u8d34|" + SEND_WORDS + "|" + SEND_BY_MODEL
+    r"|\u9644\u52a0|\u653e\u5165|\u7c98\u8d34|" + SEND_SLOT + "|" + SEND_BY_MODEL
 )
 
 #: Data that is not the tool's own input: the model's context, the user's life, the machine.

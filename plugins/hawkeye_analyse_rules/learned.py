@@ -6,9 +6,9 @@ poisoning recall has stayed between 0.2 and 0.6, however wide each tuning pass
 made their vocabulary. A model of the wording generalises further. Trained with
 one batch left out at a time, a logistic regression over the words, word pairs
 and (for other scripts) character trigrams of a tool's texts found 0.74 of the
-left-out batch's poisoned items at a precision of 0.93 (score 0.5), and 0.64 at
+left-out batch's poisoned items at a precision of 0.93 (score 0.5), and 0.62 at
 0.96 (score 0.64) -- each batch written by another author than the ones it
-learnt from (fifteen batches, 1,679 items). Its score is one more signal for
+learnt from (seventeen batches, 2,001 items). Its score is one more signal for
 :mod:`~hawkeye_analyse_rules.poisoning`: from 0.55 it makes a finding beside any
 other signal, from 0.64 on its own (:data:`~hawkeye_analyse_rules.signals.LEARNED_ALONE`),
 except beside signals that only steer other tools. Texts with little to read

@@ -32,7 +32,7 @@ __all__ = [
     "FIELD_WORDS",
     "SECRET_WORDS",
     "SEND_BY_MODEL",
-    "SEND_WORDS",
+    "SEND_SLOT",
     "english_forms",
     "slot",
 ]
@@ -120,7 +120,7 @@ SEND_BY_MODEL = (
     r"|can|now|automatically))*\s+" + english_forms(*_SEND_VERBS) + r"\b"
 )
 #: Doing something with data, in the languages other than English.
-SEND_WORDS = slot(
+SEND_SLOT = slot(
     (
         # Indonesian/Malay, Tagalog, Swahili
         (

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 
 from hawkeye_analyse_rules.signals import STRONG, WEIGHTS, Signal, find_signals, gate
-from hawkeye_analyse_rules.text import decoded_blobs
+from hawkeye_analyse_rules.text import LATIN_WORDS, decoded_blobs
 
 __all__ = ["hidden_payloads", "payload_signals"]
 
@@ -32,7 +32,6 @@ _ZW_RUN = re.compile("[\u200b\u200c\u200d\u2060\u2062\u2063\ufeff]{24,}")
 _SELECTOR_RUN = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{8,}")
 #: A right-to-left override and the text it reverses (up to a pop or isolate end).
 _RLO = re.compile("[\u202e\u2067]([^\u202a-\u202e\u2066-\u2069]{12,})")
-_WORDS = re.compile(r"[A-Za-z]{2,}")
 #: Visible words telling the model to decode a blob and act on it: "(hex, decode and follow)".
 _DECODE_AND_ACT = re.compile(
     r"\b(?:decode|decoded|decoding|d[eé]cod\w*|base64|hex|encoded)\b[^.\n]{0,40}?"
@@ -61,7 +60,7 @@ def hidden_payloads(text: str) -> tuple[tuple[int, int, str, bool], ...]:
                 found.append((match.start(), match.end(), decoded, False))
         for match in _RLO.finditer(text):
             body = match.group(1)
-            if len(_WORDS.findall(body)) >= 3:
+            if len(LATIN_WORDS.findall(body)) >= 3:
                 found.append((match.start(), match.end(), body[::-1], False))
     return tuple(found)
 
@@ -112,11 +111,11 @@ def _rot13_runs(text: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     for match in _LETTER_RUN.finditer(text):
         run = match.group(0)
-        words = _WORDS.findall(run)
+        words = LATIN_WORDS.findall(run)
         if len(words) < 6 or _common_share(words) > 0.08:
             continue
         rotated = codecs.decode(run, "rot13")
-        if _common_share(_WORDS.findall(rotated)) >= 0.25:
+        if _common_share(LATIN_WORDS.findall(rotated)) >= 0.25:
             out.append((match.start(), match.end(), rotated))
             if len(out) >= 20:
                 break
@@ -130,7 +129,7 @@ def _selector_text(run: str) -> str | None:
         decoded = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if len(_WORDS.findall(decoded)) < 3:
+    if len(LATIN_WORDS.findall(decoded)) < 3:
         return None
     return decoded
 
@@ -144,7 +143,7 @@ def _bits_to_text(bits: str) -> str | None:
     except UnicodeDecodeError:
         return None
     printable = sum(1 for c in decoded if c.isprintable() or c in "\n\t")
-    if printable < 0.95 * len(decoded) or len(_WORDS.findall(decoded)) < 3:
+    if printable < 0.95 * len(decoded) or len(LATIN_WORDS.findall(decoded)) < 3:
         return None
     return decoded
 

@@ -166,10 +166,10 @@ def _add_learned(
     owners: dict[tuple[str, str], list[Surface]] = defaultdict(list)
     for surface in listed:
         owners[(surface.kind, surface.owner)].append(surface)
+    models = [(load_model(family), category, threshold) for family, category, threshold in _LEARNED]
     for key, owner in owners.items():
         found = features(owner)  # read once for both models
-        for family, category, threshold in _LEARNED:
-            model = load_model(family)
+        for model, category, threshold in models:
             probability = model.probability(found)
             if probability < threshold:
                 continue

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 
 __all__ = [
     "BIDI_CONTROLS",
+    "LATIN_WORDS",
     "PADDING",
     "Clean",
     "Spans",
@@ -299,7 +300,8 @@ _B64 = re.compile(
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){16,}(?![0-9A-Fa-f])")
 #: Percent-encoding of every byte ("%61%73%73..."): a URL's escaping used to hide words.
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}){12,}")
-_WORDS = re.compile(r"[A-Za-z]{2,}")
+#: Runs of two or more Latin letters: the words of a decoded payload.
+LATIN_WORDS = re.compile(r"[A-Za-z]{2,}")
 
 
 def _as_text(raw: bytes) -> str | None:
@@ -310,7 +312,7 @@ def _as_text(raw: bytes) -> str | None:
     if len(decoded) < 12:
         return None
     printable = sum(1 for c in decoded if c.isprintable() or c in "\n\t\r")
-    if printable / len(decoded) < 0.95 or len(_WORDS.findall(decoded)) < 3:
+    if printable / len(decoded) < 0.95 or len(LATIN_WORDS.findall(decoded)) < 3:
         return None
     return decoded
 
