@@ -11,7 +11,7 @@ from typing import Any
 
 from hawkeye_analyse_rules import RULES, analyse_server
 from hawkeye_analyse_rules.capabilities import classify
-from hawkeye_analyse_rules.signals import find_signals, gate
+from hawkeye_analyse_rules.signals import find_signals, rules_agree
 from hawkeye_core import Finding, Prompt, PromptArgument, ServerInventory, ServerRef, Tool
 
 
@@ -41,7 +41,7 @@ def _families(found: list[Finding]) -> set[str]:
 
 
 def poisoned(text: str, params: tuple[str, ...] = ()) -> bool:
-    return gate(find_signals(text, params))
+    return rules_agree(find_signals(text, params))
 
 
 def categories(text: str, params: tuple[str, ...] = ()) -> set[str]:

@@ -36,7 +36,7 @@ def analyse_server(inventory: ServerInventory, ctx: CallContext | None = None) -
     listed = list(surfaces(inventory))
     yield from poisoning_findings(inventory, listed)
     yield from hidden_findings(inventory, listed)
-    yield from capability_findings(inventory)
+    yield from capability_findings(inventory, listed)
     yield from posture_findings(inventory)
 
 

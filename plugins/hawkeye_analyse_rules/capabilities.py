@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from attrs import frozen
 
@@ -63,8 +63,9 @@ from hawkeye_analyse_rules.capability_words import (
     WRITE_VERBS,
     names_destination,
 )
+from hawkeye_analyse_rules.lookalike import Vocabulary, lookalike_word
 from hawkeye_analyse_rules.rules import make_finding
-from hawkeye_analyse_rules.surface import tool_params
+from hawkeye_analyse_rules.surface import Surface, surfaces, tool_params
 from hawkeye_analyse_rules.text import name_tokens, reveal
 from hawkeye_core import Finding, Location, ServerInventory, Tool
 
@@ -259,10 +260,17 @@ def _capability_evidence(tool: Tool) -> str:
     return f"{tool.name}: {reveal(first_sentence(tool.description))[:160]}"
 
 
-def capability_findings(inventory: ServerInventory) -> Iterator[Finding]:
-    """HE-CAP-*, HE-ANN-* and HE-NAME-* findings for the tools of ``inventory``."""
+def capability_findings(
+    inventory: ServerInventory, listed: Sequence[Surface] | None = None
+) -> Iterator[Finding]:
+    """HE-CAP-*, HE-ANN-* and HE-NAME-* findings for the tools of ``inventory``.
+
+    ``listed`` are the inventory's surfaces when the caller has them already.
+    """
     server = inventory.ref.label
     counts = Counter(tool.name for tool in inventory.tools)
+    listed = list(surfaces(inventory)) if listed is None else listed
+    vocabulary = Vocabulary(listed, (tool.name for tool in inventory.tools))
     for tool in inventory.tools:
         where = Location(server=server, tool=tool.name)
         caps = classify(tool)
@@ -284,6 +292,16 @@ def capability_findings(inventory: ServerInventory) -> Iterator[Finding]:
                 location=where,
                 confidence=0.99,
             )
+        else:
+            fake = lookalike_word(tool.name, vocabulary)
+            if fake is not None:
+                yield make_finding(
+                    "HE-NAME-003",
+                    evidence=f"tool name {tool.name[:160]!r}: {fake[0]!r} is written for "
+                    f"{fake[1]!r}, the word the server uses",
+                    location=where,
+                    confidence=0.85,
+                )
     for name, count in counts.items():
         if count > 1:
             yield make_finding(

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 
 from hawkeye_analyse_rules.payloads import hidden_payloads
 from hawkeye_analyse_rules.rules import make_finding
-from hawkeye_analyse_rules.signals import STRONG, find_signals, gate
+from hawkeye_analyse_rules.signals import STRONG, find_signals, rules_agree
 from hawkeye_analyse_rules.surface import Surface, location_of, surfaces
 from hawkeye_analyse_rules.text import (
     BIDI_CONTROLS,
@@ -190,7 +190,7 @@ def _surface_findings(inventory: ServerInventory, surface: Surface) -> Iterator[
                 "HE-HID-006",
                 evidence=f"{field}: {excerpt(text, start, end)}",
                 location=where,
-                confidence=0.9 if gate(found) else 0.75,
+                confidence=0.9 if rules_agree(found) else 0.75,
             )
     for start, end, decoded, _ in hidden_payloads(text):
         found = find_signals(decoded, surface.params)
@@ -200,7 +200,7 @@ def _surface_findings(inventory: ServerInventory, surface: Surface) -> Iterator[
                 "HE-HID-005",
                 evidence=f'{field}: {excerpt(text, start, end, limit=80)} decodes to "{shown}"',
                 location=where,
-                confidence=0.95 if gate(found) else 0.8,
+                confidence=0.95 if rules_agree(found) else 0.8,
             )
 
 

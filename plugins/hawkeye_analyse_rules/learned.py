@@ -42,12 +42,23 @@ from attrs import frozen
 from hawkeye_analyse_rules.surface import Surface
 from hawkeye_analyse_rules.text import Clean
 
-__all__ = ["FAMILIES", "LearnedModel", "features", "load_model", "model_path", "tokens"]
+__all__ = [
+    "FAMILIES",
+    "RULE_SCALE",
+    "LearnedModel",
+    "features",
+    "load_model",
+    "model_path",
+    "tokens",
+]
 
 #: The families a model is trained for: poisoning, and shadowing (steering other tools).
 FAMILIES = ("poisoning", "shadowing")
 #: Characters of an owner's texts the model reads (bounds the work on a hostile server).
 MAX_CHARS = 20_000
+#: A rule signal's feature is its weight times this, beside the text's unit-length features.
+#: Chosen with one batch left out at a time (0.2, 0.3 and 0.5 tried; 0.3 best on batches 19-22).
+RULE_SCALE = 0.3
 
 _TOKEN = re.compile(r"[a-z][a-z0-9_']*|~/|https?://|@|`|\$|[^\x00-\x7f\s]+")
 _QUOTE = re.compile(r"[`'\"]")
@@ -73,13 +84,19 @@ def _add_tokens(into: dict[str, float], toks: Sequence[str]) -> None:
             into["b:" + first + " " + second] = 1.0
 
 
-def features(owner: Sequence[Surface]) -> dict[str, float]:
+def features(
+    owner: Sequence[Surface], rules: Mapping[str, float] | None = None
+) -> dict[str, float]:
     """The model's features of one tool, prompt, resource or ``instructions`` (all its texts).
 
     Binary presence of words, word pairs and character trigrams of non-ASCII
     runs; a parameter of the owner named in quotes; text mixing ASCII with
     another script; which kinds of field hold text. Scaled to unit length, or
-    less when there are fewer than 80 features.
+    less when there are fewer than 80 features. ``rules`` are the rule
+    signals found in the owner's texts (the strongest weight of each
+    category): each is one more feature, ``r:<category>``, of
+    :data:`RULE_SCALE` times its weight, so the model weighs the rules'
+    evidence together with the words.
     """
     found: dict[str, float] = {}
     params: set[str] = set()
@@ -100,7 +117,10 @@ def features(owner: Sequence[Surface]) -> dict[str, float]:
     if not joined.isascii() and sum(c.isascii() for c in joined) > 0.5 * len(joined):
         found["x:mixed_script"] = 1.0
     norm = math.sqrt(max(80.0, sum(v * v for v in found.values())))
-    return {key: value / norm for key, value in found.items()}
+    out = {key: value / norm for key, value in found.items()}
+    for category, weight in (rules or {}).items():
+        out["r:" + category] = RULE_SCALE * weight
+    return out
 
 
 def _quotes_own_param(text: str, params: Iterable[str]) -> bool:
@@ -127,9 +147,9 @@ class LearnedModel:
         z = self.bias + sum(self.weights.get(key, 0.0) * value for key, value in found.items())
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def judge(self, owner: Sequence[Surface]) -> float:
-        """The probability that ``owner``'s texts are poisoned."""
-        return self.probability(features(owner))
+    def judge(self, owner: Sequence[Surface], rules: Mapping[str, float] | None = None) -> float:
+        """The probability that ``owner``'s texts are poisoned (``rules``: see :func:`features`)."""
+        return self.probability(features(owner, rules))
 
     def weightiest(self, owner: Sequence[Surface]) -> tuple[Surface, int, int] | None:
         """The sentence of ``owner``'s texts whose words weigh most towards poisoning.

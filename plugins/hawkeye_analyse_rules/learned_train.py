@@ -8,16 +8,19 @@ Usage (from a checkout; the corpus lives in ``tests/data/corpus``)::
 One model per family of :data:`~hawkeye_analyse_rules.learned.FAMILIES`: an
 item (a tool, prompt, resource or server ``instructions``) is a positive when
 its batch's ``labels.json`` gives it that family.
-The model is a logistic regression fitted by stochastic gradient descent with
-an L2 penalty and balanced class weights, shuffled by a fixed seed, so the
-same corpus gives the same weights. The 6,000 heaviest weights are kept.
+The features are the words of the item's texts and the rule signals found in
+them (:func:`~hawkeye_analyse_rules.learned.features`). The model is a
+logistic regression fitted by stochastic gradient descent with an L2 penalty
+(3e-4; 1e-3, 3e-4 and 1e-4 were tried with one batch left out) and balanced
+class weights, shuffled by a fixed seed, so the same corpus gives the same
+weights. The 6,000 heaviest weights are kept.
 
 ``--cv`` is the honest figure: the model is trained without one batch and
 judges that batch, for every batch in turn; the batches were written by
 different authors, so this measures the model on wording it never saw.
-Batches after :data:`TRAINING_BATCHES` are left out of the shipped models
-altogether: they stay a blind test of the whole analyser
-(``benchmarks/analyse.py``).
+Batches not in :data:`TRAINING_BATCHES` (17, 18 and from 23 on) are left out
+of the shipped models altogether: they stay a blind test of the whole
+analyser (``benchmarks/analyse.py``).
 """
 
 from __future__ import annotations
@@ -32,16 +35,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hawkeye_analyse_rules.learned import FAMILIES, LearnedModel, features, model_path
+from hawkeye_analyse_rules.poisoning import owner_signals, strongest
 from hawkeye_analyse_rules.surface import Surface, surfaces
 from hawkeye_core.offline import load_file
 
 __all__ = ["TRAINING_BATCHES", "cross_validate", "labelled_items", "train"]
 
 #: The corpus folders the shipped model learns from (``.`` is the development corpus).
-TRAINING_BATCHES = (".", "holdout", *(f"holdout{n}" for n in range(2, 17)))
+TRAINING_BATCHES = (".", "holdout", *(f"holdout{n}" for n in (*range(2, 17), *range(19, 23))))
 KEEP = 6000
 EPOCHS = 30
-PENALTY = 1e-3
+PENALTY = 3e-4
 RATE = 0.5
 SEED = 0
 
@@ -66,12 +70,15 @@ def labelled_items(batch: Path, family: str = "poisoning") -> list[Example]:
         for path in sorted((batch / folder).glob("*.json")):
             rel = f"{folder}/{path.name}"
             for inventory in load_file(path):
+                listed = list(surfaces(inventory))
+                found = owner_signals(inventory, listed)
                 owners: dict[tuple[str, str], list[Surface]] = defaultdict(list)
-                for surface in surfaces(inventory):
+                for surface in listed:
                     owners[(surface.kind, surface.owner)].append(surface)
-                for owner in owners.values():
+                for index, owner in owners.items():
                     key = _key(rel, owner[0])
-                    out.append((key, features(owner), int(family in labels.get(key, ()))))
+                    seen = features(owner, strongest(found.get(index, ())))
+                    out.append((key, seen, int(family in labels.get(key, ()))))
     return out
 
 

@@ -20,7 +20,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-from hawkeye_analyse_rules.signals import STRONG, WEIGHTS, Signal, find_signals, gate
+from hawkeye_analyse_rules.signals import STRONG, WEIGHTS, Signal, find_signals, rules_agree
 from hawkeye_analyse_rules.text import LATIN_WORDS, decoded_blobs
 
 __all__ = ["hidden_payloads", "payload_signals"]
@@ -79,7 +79,7 @@ def payload_signals(text: str, params: Iterable[str] = ()) -> list[Signal]:
         found = find_signals(decoded, params)
         if not any(sig.category in STRONG for sig in found):
             continue
-        if visible and not told and not gate(found):
+        if visible and not told and not rules_agree(found):
             continue
         out += [Signal(sig.category, sig.weight, start, end, sig.detail) for sig in found]
         out.append(Signal("conceal", WEIGHTS["conceal"], start, end, "encoded payload"))

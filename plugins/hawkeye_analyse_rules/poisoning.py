@@ -1,9 +1,14 @@
 """Tool poisoning, prompt injection and shadowing in one server's text.
 
 Signals are gathered per surface (a description, a parameter's description,
-the server's instructions) and judged per owner: a tool is poisoned when the
-signals of all its surfaces together pass :func:`~hawkeye_analyse_rules.signals.gate`,
-so an attack split between the description and a parameter is still caught.
+the server's instructions) and judged per owner: the learned model
+(:mod:`~hawkeye_analyse_rules.learned`) reads the words of all the owner's
+surfaces together with the strongest rule signal of each category, and the
+owner is poisoned when its score passes
+:func:`~hawkeye_analyse_rules.signals.gate` (or an instruction override is
+found), so an attack split between the description and a parameter is still
+caught, and the rules' evidence is weighed as the labelled corpus taught, not
+by hand.
 Each surface of a poisoned owner then gets one finding per specific rule its
 own signals support (secrets, concealment or deceit, exfiltration, override,
 shadowing),
@@ -12,22 +17,21 @@ poisoned tool always carries at least one HE-TP finding), unless its signals
 only steer tool choice, which is shadowing alone; the evidence is the exact
 span of the strongest signal. Orders hidden in encodings count too, on the
 span of the encoding (:mod:`~hawkeye_analyse_rules.payloads`), and so does the
-learned model's score of the owner's texts (:mod:`~hawkeye_analyse_rules.learned`,
-HE-TP-007), on the sentence that weighed most.
+learned model's score (HE-TP-007), on the sentence that weighed most.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from hawkeye_analyse_rules.learned import features, load_model
 from hawkeye_analyse_rules.payloads import payload_signals
 from hawkeye_analyse_rules.rules import make_finding
 from hawkeye_analyse_rules.signals import (
+    LEARNED_FINDING,
     LEARNED_STEER,
-    LEARNED_STRONG,
     STRONG,
     WEIGHTS,
     Signal,
@@ -39,7 +43,7 @@ from hawkeye_analyse_rules.surface import Surface, location_of, surfaces
 from hawkeye_analyse_rules.text import excerpt, hidden_regions
 from hawkeye_core import Finding, ServerInventory, Severity
 
-__all__ = ["SPECIFIC", "poisoning_findings", "surface_signals"]
+__all__ = ["SPECIFIC", "owner_signals", "poisoning_findings", "strongest", "surface_signals"]
 
 #: Specific rules and the signal categories that support each, most specific first.
 SPECIFIC: tuple[tuple[str, frozenset[str]], ...] = (
@@ -151,7 +155,31 @@ _STEERS = frozenset({"cross_tool", "cross_server", "redirect", "learned_steer"})
 
 
 #: The learned models, the signal each one's score makes, and the score it counts from.
-_LEARNED = (("poisoning", "learned", LEARNED_STRONG), ("shadowing", "learned_steer", LEARNED_STEER))
+_LEARNED = (
+    ("poisoning", "learned", LEARNED_FINDING),
+    ("shadowing", "learned_steer", LEARNED_STEER),
+)
+_MODELS = frozenset(category for _, category, _ in _LEARNED)
+
+
+def owner_signals(
+    inventory: ServerInventory, listed: Sequence[Surface]
+) -> dict[tuple[str, str], list[tuple[Surface, list[Signal]]]]:
+    """The rule signals of each tool, prompt, resource or ``instructions``, surface by surface."""
+    by_owner: dict[tuple[str, str], list[tuple[Surface, list[Signal]]]] = defaultdict(list)
+    for surface, found in surface_signals(inventory, listed):
+        by_owner[(surface.kind, surface.owner)].append((surface, found))
+    return by_owner
+
+
+def strongest(entries: Iterable[tuple[Surface, list[Signal]]]) -> dict[str, float]:
+    """The strongest weight of each rule category among ``entries`` (the models' own left out)."""
+    best: dict[str, float] = {}
+    for _, found in entries:
+        for sig in found:
+            if sig.category not in _MODELS:
+                best[sig.category] = max(best.get(sig.category, 0.0), sig.weight)
+    return best
 
 
 def _add_learned(
@@ -160,15 +188,16 @@ def _add_learned(
 ) -> None:
     """The learned models' judgements of each owner, as signals on their weightiest sentences.
 
-    A score counts from the model's threshold; it goes to the surface holding
-    the sentence that weighed most, with that sentence as span.
+    The models read the owner's words and its rule signals together. A score
+    counts from the model's threshold; it goes to the surface holding the
+    sentence that weighed most, with that sentence as span.
     """
     owners: dict[tuple[str, str], list[Surface]] = defaultdict(list)
     for surface in listed:
         owners[(surface.kind, surface.owner)].append(surface)
     models = [(load_model(family), category, threshold) for family, category, threshold in _LEARNED]
     for key, owner in owners.items():
-        found = features(owner)  # read once for both models
+        found = features(owner, strongest(by_owner.get(key, ())))  # read once for both models
         for model, category, threshold in models:
             probability = model.probability(found)
             if probability < threshold:
@@ -204,14 +233,13 @@ def poisoning_findings(
     ``listed`` are the inventory's surfaces when the caller has them already.
     """
     listed = list(surfaces(inventory)) if listed is None else listed
-    by_owner: dict[tuple[str, str], list[tuple[Surface, list[Signal]]]] = defaultdict(list)
-    for surface, found in surface_signals(inventory, listed):
-        by_owner[(surface.kind, surface.owner)].append((surface, found))
+    by_owner = owner_signals(inventory, listed)
     _add_learned(listed, by_owner)
     for entries in by_owner.values():
         every = [sig for _, found in entries for sig in found]
-        if not gate(every):
-            continue
+        poisoned = gate(every)
+        if not poisoned and not any(sig.category == "learned_steer" for sig in every):
+            continue  # neither model (nor an override) calls it poisoned or steering
         total = score(every)
         confidence = _confidence(total, every)
         summary = ", ".join(sorted({_LABELS[s.category] for s in every}))
@@ -220,10 +248,13 @@ def poisoning_findings(
         for surface, found in entries:
             for rule_id, supports in SPECIFIC:
                 hits = [s for s in found if s.category in supports]
-                if not hits or (steering and rule_id == "HE-TP-007"):
+                poisoning_rule = rule_id.startswith("HE-TP-")
+                if not hits or (poisoning_rule and not poisoned):
+                    continue
+                if steering and rule_id == "HE-TP-007":
                     continue
                 best = max(hits, key=lambda s: s.weight)
-                emitted = emitted or rule_id.startswith("HE-TP-")
+                emitted = emitted or poisoning_rule
                 yield make_finding(
                     rule_id,
                     evidence=_evidence(surface, best),
@@ -231,7 +262,7 @@ def poisoning_findings(
                     # a learned finding is as sure as the model is
                     confidence=best.weight if rule_id == "HE-TP-007" else confidence,
                 )
-        if emitted or _steering_only(every):
+        if emitted or not poisoned or _steering_only(every):
             continue
         surface, found = max(entries, key=lambda entry: score(entry[1]))
         best = max(found, key=lambda s: s.weight)

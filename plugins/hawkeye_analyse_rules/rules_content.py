@@ -323,4 +323,16 @@ CONTENT_RULES: tuple[Rule, ...] = (
         ("CWE-694",),
         (MCP03,),
     ),
+    rule(
+        "HE-NAME-003",
+        "naming",
+        Severity.MEDIUM,
+        "Tool name spelt with look-alike letters",
+        "A word of the tool name that the server never uses, spelt like one it does with a "
+        "look-alike swapped in: a capital I or a 1 for an l, a 0 for an o, 'rn' for an m "
+        "('read_fiIe' on a server that says 'file'). Made to be taken for another tool.",
+        "Check who publishes the server; do not trust a tool that imitates another's name.",
+        ("CWE-1007",),
+        (MCP03,),
+    ),
 )

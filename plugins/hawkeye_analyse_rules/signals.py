@@ -17,9 +17,12 @@ previous instructions'") or listed as something to look for in a text about
 attacks is data, not an order.
 
 Each category has a weight; a text's score is the noisy-OR of the strongest
-signal of each category. :func:`gate` says when signals are enough: two
-*strong* categories and a score of at least 0.55, or an instruction override on
-its own. Patterns run on :class:`~hawkeye_analyse_rules.text.Clean` text (lower
+signal of each category (it sets a finding's confidence). Whether signals are
+enough is the learned model's call, which weighs them with the words
+(:func:`gate`); an instruction override is enough on its own. Where the model
+does not read the text as a whole (a decoded payload, a comment),
+:func:`rules_agree` asks for two *strong* categories and a score of at least
+0.55. Patterns run on :class:`~hawkeye_analyse_rules.text.Clean` text (lower
 case, hidden characters removed, look-alikes folded), and every signal keeps
 the span of the original text it matched.
 """
@@ -47,25 +50,24 @@ from hawkeye_analyse_rules.prefilter import Literals, needed
 from hawkeye_analyse_rules.text import Clean, Spans
 
 __all__ = [
-    "LEARNED_ALONE",
+    "LEARNED_FINDING",
     "LEARNED_STEER",
-    "LEARNED_STRONG",
     "STRONG",
     "WEIGHTS",
     "Signal",
     "find_signals",
     "gate",
+    "rules_agree",
     "score",
 ]
 
-#: The learned model's score (:mod:`~hawkeye_analyse_rules.learned`) makes a finding from
-#: LEARNED_STRONG when any other signal (even an order to the model) stands beside it, and
-#: on its own from LEARNED_ALONE. Chosen on batches 9-14, whose poisoning signals no tuning
-#: pass had been shaped on when they were written, each batch scored by a model trained
-#: without it: rules alone P 0.90 / R 0.37 for poisoning; with the model this way
-#: P 0.91 / R 0.73 (0.5 beside any signal: P 0.88, 0.5 beside a strong one: P 0.88).
-LEARNED_STRONG = 0.55
-LEARNED_ALONE = 0.64
+#: The learned poisoning model's score (:mod:`~hawkeye_analyse_rules.learned`), which reads
+#: an owner's words and its rule signals together, makes a finding from here. Chosen with
+#: one batch left out at a time (each batch judged by a model trained without it): on the
+#: blind batches 19-22, whose attacks no rule had been shaped on, poisoning P 0.967 /
+#: R 0.669, where the hand-made gate (two strong rule signals, or the words-only model from
+#: 0.55 beside a signal and 0.64 alone) gave P 0.907 / R 0.586.
+LEARNED_FINDING = 0.4
 #: The learned shadowing model's score counts as a strong steering signal from here
 #: (with one batch left out it kept a precision of 0.90 on its own, recall 0.70).
 LEARNED_STEER = 0.4
@@ -94,7 +96,7 @@ WEIGHTS: dict[str, float] = {
     "sensitive_mention": 0.25,
     "directive": 0.15,
     "model_address": 0.1,
-    "learned": LEARNED_STRONG,  # the model's probability, LEARNED_STRONG or more
+    "learned": LEARNED_FINDING,  # the model's probability, LEARNED_FINDING or more
     "learned_steer": LEARNED_STEER,  # the shadowing model's probability
 }
 #: Categories that count towards the two a finding needs.
@@ -409,20 +411,40 @@ def score(signals: Iterable[Signal]) -> float:
     return 1.0 - remaining
 
 
+#: Pairs that are theft whatever the wording: a secret asked for, and a way out for it.
+_SECRET = frozenset({"sensitive_read", "secret_request"})
+_WAY_OUT = frozenset({"exfil_dest", "exfil_param"})
+
+
 def gate(signals: Iterable[Signal]) -> bool:
     """True when the signals are enough to call the text poisoned.
 
-    Asking for a sensitive file and asking for secrets are one kind of signal:
+    The learned model, which has weighed the rule signals with the words,
+    decides (its signal is present from :data:`LEARNED_FINDING`), except for
+    three cases that need no weighing, since a clean text never shows them in
+    the labelled corpus: an instruction override; a secret asked for together
+    with a way out for it (an outside address, or a parameter it is routed
+    into; 82 labelled items, no clean one); a lie to the user beside any other
+    strong signal. Short texts need these: the model scales few words down.
+    """
+    categories = {sig.category for sig in signals}
+    if categories & DECISIVE or "learned" in categories:
+        return True
+    if categories & _SECRET and categories & _WAY_OUT:
+        return True
+    return "deceive" in categories and bool(categories & STRONG - {"deceive", "learned_steer"})
+
+
+def rules_agree(signals: Iterable[Signal]) -> bool:
+    """True when the rule signals alone make a strong case: two strong kinds and 0.55, or decisive.
+
+    For text the model does not read as an owner (a decoded payload, a comment):
+    asking for a sensitive file and asking for secrets are one kind of signal,
     "Reads secrets from the keychain" says it once, not twice.
     """
     signals = list(signals)
     categories = {sig.category for sig in signals}
     if categories & DECISIVE:
-        return True
-    learned = max((sig.weight for sig in signals if sig.category == "learned"), default=0.0)
-    if learned >= LEARNED_ALONE:
-        return True
-    if learned >= LEARNED_STRONG and categories - {"learned", "learned_steer"}:
         return True
     strong = {_group(c) for c in categories & STRONG}
     return len(strong) >= 2 and score(signals) >= 0.55

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from hawkeye_analyse_rules.learned_train import TRAINING_BATCHES
+from hawkeye_core import Tool
+from hawkeye_core.offline import load_file
 from tests.analyse_rules.support import (
+    CORPUS,
     corpus,
     corpus_tool,
     findings,
@@ -90,3 +94,49 @@ def test_tool_names_outside_the_specification_and_duplicates() -> None:
         ("HE-NAME-001", "x" * 129),
         ("HE-NAME-002", "dup"),
     }
+
+
+# -- names spelt with look-alike ASCII letters (HE-NAME-003) --------------------------------
+
+
+def _lookalikes(*tools: Tool) -> dict[str, str]:
+    found = findings(inventory(*tools))
+    return {f.location.tool or "": f.evidence for f in found if f.rule_id == "HE-NAME-003"}
+
+
+def test_a_name_word_the_server_spells_otherwise_is_a_lookalike() -> None:
+    cases = {
+        "read_fiIe": "Reads a file from the shared drive.",
+        "payro11_submit": "Submits the payroll run for approval.",
+        "filing_subrnit": "Submits a court filing.",
+        "standlngs_get": "League standings for a season.",
+        "Iease_renew": "Renews a lease for another year.",
+        "c0ntract_get": "Returns one contract.",
+    }
+    found = _lookalikes(*(tool(name, text) for name, text in cases.items()))
+    assert found.keys() == cases.keys()
+    assert "'fiIe' is written for 'file'" in found["read_fiIe"]
+    assert "'subrnit' is written for 'submit'" in found["filing_subrnit"]
+
+
+def test_words_the_server_uses_abbreviations_and_camel_case_are_no_lookalikes() -> None:
+    clean = [
+        tool("read_file", "Reads a file."),
+        tool("list_tables", "Lists the tables."),
+        tool("getItem", "Returns one item."),  # a camelCase capital I starts a word
+        tool("repo_clone", "Clones a repository; done in the background."),  # not 'cl' -> 'd'
+        tool("k8s_apply", "Applies a manifest to the cluster."),
+        tool("ls_dir", "Lists a directory."),  # too short to judge
+        tool("v1_query", "Queries the v1 API."),
+        tool("helm_install", "Installs a chart."),  # 'helm' is no word of the server: no swap
+    ]
+    assert not _lookalikes(*clean)
+    # a word another tool of the server has in its name is a word the server uses
+    assert not _lookalikes(tool("lnventory_get", "Gets it."), tool("lnventory_set", "Sets it."))
+
+
+def test_no_benign_server_of_the_development_corpus_has_a_lookalike_name() -> None:
+    for path in sorted(p for b in TRAINING_BATCHES for p in (CORPUS / b).glob("benign/*.json")):
+        for inv in load_file(path):
+            found = [f for f in findings(inv) if f.rule_id == "HE-NAME-003"]
+            assert not found, (path, found)

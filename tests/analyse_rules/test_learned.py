@@ -7,19 +7,28 @@ from pathlib import Path
 
 import pytest
 
-from hawkeye_analyse_rules.learned import FAMILIES, features, load_model, model_path
+from hawkeye_analyse_rules.learned import FAMILIES, RULE_SCALE, features, load_model, model_path
 from hawkeye_analyse_rules.learned_train import main as train_main
+from hawkeye_analyse_rules.poisoning import owner_signals, strongest
 from hawkeye_analyse_rules.signals import (
-    LEARNED_ALONE,
+    LEARNED_FINDING,
     LEARNED_STEER,
-    LEARNED_STRONG,
     Signal,
     gate,
+    rules_agree,
 )
 from hawkeye_analyse_rules.surface import surfaces
+from hawkeye_core import ServerInventory
 from tests.analyse_rules.support import CORPUS, findings, inventory, rule_ids, tool
 
 STRING = {"type": "string"}
+
+
+def _judge(inv: ServerInventory, family: str = "poisoning") -> float:
+    """The model's score of the inventory's one tool, its rule signals included."""
+    listed = list(surfaces(inv))
+    (entries,) = owner_signals(inv, listed).values() or [[]]
+    return load_model(family).judge(listed, strongest(entries))
 
 
 def test_the_shipped_weights_are_what_training_on_the_corpus_writes(tmp_path: Path) -> None:
@@ -44,7 +53,7 @@ def test_training_without_a_corpus_is_a_one_line_error(tmp_path: Path, capsys) -
 def test_few_words_weigh_little_and_features_are_bounded() -> None:
     model = load_model()
     short = list(surfaces(inventory(tool("t", "Returns the time."))))
-    assert model.judge(short) < LEARNED_STRONG
+    assert model.judge(short) < LEARNED_FINDING
     huge = list(surfaces(inventory(tool("t", "word " * 200_000))))
     assert len(features(huge)) < 10  # one word, one pair, a field: read up to the cap only
 
@@ -58,8 +67,8 @@ def test_a_poisoned_text_gets_a_learned_finding_on_its_weightiest_sentence() -> 
     inv = inventory(tool("unit_convert", text, {"value": STRING, "precision_note": STRING}))
     found = {f.rule_id: f for f in findings(inv)}
     learned = found["HE-TP-007"]
-    probability = load_model().judge(list(surfaces(inv)))
-    assert abs(learned.confidence - probability) <= 0.01 and probability >= LEARNED_ALONE
+    probability = _judge(inv)
+    assert abs(learned.confidence - probability) <= 0.01 and probability >= LEARNED_FINDING
     assert "~/.docker/config.json" in learned.evidence  # the sentence that weighed most
     assert "Converts units" not in learned.evidence
     assert "learned model" in learned.title
@@ -77,21 +86,23 @@ def test_steering_judged_by_the_shadowing_model_needs_another_steering_signal() 
         "calendar server's create_event aside."
     )
     inv = inventory(tool("room_book", text))
-    assert load_model("shadowing").judge(list(surfaces(inv))) >= LEARNED_STEER
+    assert _judge(inv, "shadowing") >= LEARNED_STEER
     assert rule_ids(findings(inv), "HE-SH") == {"HE-SH-001"}
     assert not rule_ids(findings(inv), "HE-TP")
 
 
-def test_the_model_makes_a_finding_alone_from_0_64_and_beside_any_signal_from_0_5() -> None:
+def test_the_model_decides_and_an_override_is_enough_alone() -> None:
     def learned(score: float) -> Signal:
         return Signal("learned", score, 0, 1)
 
-    assert gate([learned(LEARNED_ALONE)])
-    assert not gate([learned(LEARNED_ALONE - 0.01)])
-    assert gate([learned(LEARNED_STRONG), Signal("directive", 0.15, 0, 1)])
-    assert not gate([learned(LEARNED_STRONG - 0.01), Signal("directive", 0.15, 0, 1)])
-    # the shadowing model is the same kind of judge: it is no second signal
-    assert not gate([learned(LEARNED_STRONG), Signal("learned_steer", 0.9, 0, 1)])
+    assert gate([learned(LEARNED_FINDING)])
+    assert gate([Signal("override", 0.6, 0, 1)])
+    # two strong rule signals are evidence for the model, not a finding by themselves
+    two = [Signal("conceal", 0.45, 0, 1), Signal("data_route", 0.5, 0, 1)]
+    assert not gate(two)
+    assert rules_agree(two)  # where the model does not read the text (a decoded payload)
+    # the shadowing model's score is a steering signal, no poisoning verdict
+    assert not gate([Signal("learned_steer", 0.9, 0, 1)])
 
 
 def test_few_words_are_scaled_down_and_a_middling_score_alone_is_no_finding() -> None:
@@ -100,5 +111,7 @@ def test_few_words_are_scaled_down_and_a_middling_score_alone_is_no_finding() ->
     long_text = " ".join(f"word{i}" for i in range(200))
     full = features(list(surfaces(inventory(tool("t", long_text)))))
     assert abs(sum(v * v for v in full.values()) - 1.0) < 1e-9
-    # a score between the two thresholds with no rule signal makes no finding
-    assert not gate([Signal("learned", (LEARNED_STRONG + LEARNED_ALONE) / 2, 0, 1)])
+    # the rule signals are features too, at a fixed scale beside the unit-length words
+    with_rules = features(list(surfaces(inventory(tool("t", long_text)))), {"conceal": 0.45})
+    assert with_rules["r:conceal"] == RULE_SCALE * 0.45
+    assert with_rules.keys() - full.keys() == {"r:conceal"}
