@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from hawkeye_analyse_rules import analyse_server
+from hawkeye_analyse_rules.capabilities import classify
 from hawkeye_analyse_rules.patterns import NEEDS, PATTERNS
 from hawkeye_analyse_rules.prefilter import Literals, needed
 from hawkeye_analyse_rules.signals import _BRANCH_NEEDS, _LITERALS, find_signals, rules_agree
@@ -185,7 +186,12 @@ def test_file_writes_count_only_for_this_hosts_files(
     props: dict[str, Any] = {"path": {"type": "string"}}
     if repo is not None:
         props |= {"owner": {"type": "string"}, "repo": {"type": "string", "description": repo}}
-    assert rule_ids(findings(tool("delete_file", description, props)), "HE-CAP-") == expected
+    deleter = tool("delete_file", description, props)
+    assert classify(deleter).file_write == bool(expected)  # the rules' reading
+    # the finding is the learned model's call on the rules' reading and the words: two bare
+    # words say too little ("Delete file" is also GitHub's remote delete), a sentence enough
+    if description != "Delete file" or not expected:
+        assert rule_ids(findings(deleter), "HE-CAP-") == expected
 
 
 def test_hosted_repository_tools_of_the_official_github_server_are_not_file_writers() -> None:

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from hawkeye_analyse_rules.capabilities import capability_findings
 from hawkeye_analyse_rules.crossserver import cross_server_findings
 from hawkeye_analyse_rules.hidden import hidden_findings
+from hawkeye_analyse_rules.learned import Owners
 from hawkeye_analyse_rules.poisoning import poisoning_findings
 from hawkeye_analyse_rules.posture import posture_findings
 from hawkeye_analyse_rules.rules import FAMILIES, RULES, Rule
@@ -34,9 +35,10 @@ __all__ = ["FAMILIES", "RULES", "Rule", "analyse_run", "analyse_server", "hawkey
 def analyse_server(inventory: ServerInventory, ctx: CallContext | None = None) -> Iterator[Finding]:
     """Every single-server rule on ``inventory``."""
     listed = list(surfaces(inventory))
-    yield from poisoning_findings(inventory, listed)
+    owners = Owners(listed)  # each owner's words are read once, for every learned model
+    yield from poisoning_findings(inventory, listed, owners)
     yield from hidden_findings(inventory, listed)
-    yield from capability_findings(inventory, listed)
+    yield from capability_findings(inventory, listed, owners)
     yield from posture_findings(inventory)
 
 

@@ -43,17 +43,24 @@ from hawkeye_analyse_rules.surface import Surface
 from hawkeye_analyse_rules.text import Clean
 
 __all__ = [
+    "CAPABILITY_FAMILIES",
     "FAMILIES",
     "RULE_SCALE",
     "LearnedModel",
+    "Owners",
     "features",
     "load_model",
     "model_path",
+    "text_features",
     "tokens",
+    "with_rules",
 ]
 
-#: The families a model is trained for: poisoning, and shadowing (steering other tools).
-FAMILIES = ("poisoning", "shadowing")
+#: The capability families a model is trained for (on tools only, see learned_train).
+CAPABILITY_FAMILIES = ("capability-exec", "capability-file-write", "capability-credentials")
+#: The families a model is trained for: poisoning, shadowing (steering other tools), and
+#: what a tool can do.
+FAMILIES = ("poisoning", "shadowing", *CAPABILITY_FAMILIES)
 #: Characters of an owner's texts the model reads (bounds the work on a hostile server).
 MAX_CHARS = 20_000
 #: A rule signal's feature is its weight times this, beside the text's unit-length features.
@@ -92,12 +99,26 @@ def features(
     Binary presence of words, word pairs and character trigrams of non-ASCII
     runs; a parameter of the owner named in quotes; text mixing ASCII with
     another script; which kinds of field hold text. Scaled to unit length, or
-    less when there are fewer than 80 features. ``rules`` are the rule
-    signals found in the owner's texts (the strongest weight of each
-    category): each is one more feature, ``r:<category>``, of
-    :data:`RULE_SCALE` times its weight, so the model weighs the rules'
-    evidence together with the words.
+    less when there are fewer than 80 features. ``rules`` are what the rules
+    found in the owner (the strongest weight of each signal category, or 1.0
+    for a capability the rules see): see :func:`with_rules`.
     """
+    return with_rules(text_features(owner), rules)
+
+
+def with_rules(text: Mapping[str, float], rules: Mapping[str, float] | None) -> dict[str, float]:
+    """``text`` features and one more, ``r:<name>``, of :data:`RULE_SCALE` times each rule's weight.
+
+    So the model weighs the rules' evidence together with the words.
+    """
+    out = dict(text)
+    for category, weight in (rules or {}).items():
+        out["r:" + category] = RULE_SCALE * weight
+    return out
+
+
+def text_features(owner: Sequence[Surface]) -> dict[str, float]:
+    """The features of an owner's words alone (see :func:`features`)."""
     found: dict[str, float] = {}
     params: set[str] = set()
     texts: list[str] = []
@@ -117,10 +138,24 @@ def features(
     if not joined.isascii() and sum(c.isascii() for c in joined) > 0.5 * len(joined):
         found["x:mixed_script"] = 1.0
     norm = math.sqrt(max(80.0, sum(v * v for v in found.values())))
-    out = {key: value / norm for key, value in found.items()}
-    for category, weight in (rules or {}).items():
-        out["r:" + category] = RULE_SCALE * weight
-    return out
+    return {key: value / norm for key, value in found.items()}
+
+
+class Owners:
+    """An inventory's surfaces grouped by owner (kind, name), each owner's words read once."""
+
+    def __init__(self, listed: Iterable[Surface]) -> None:
+        self.surfaces: dict[tuple[str, str], list[Surface]] = {}
+        for surface in listed:
+            self.surfaces.setdefault((surface.kind, surface.owner), []).append(surface)
+        self._text: dict[tuple[str, str], dict[str, float]] = {}
+
+    def text_features(self, key: tuple[str, str]) -> dict[str, float]:
+        """The words' features of the owner ``key`` (empty for an owner without text)."""
+        found = self._text.get(key)
+        if found is None:
+            found = self._text[key] = text_features(self.surfaces.get(key, ()))
+        return found
 
 
 def _quotes_own_param(text: str, params: Iterable[str]) -> bool:
@@ -187,7 +222,7 @@ def model_path(family: str) -> Path:
     """Where the shipped model of ``family`` is."""
     if family not in FAMILIES:
         raise ValueError(f"no learned model for {family!r}")
-    return Path(__file__).with_name(f"learned_{family}.json")
+    return Path(__file__).with_name(f"learned_{family.replace('-', '_')}.json")
 
 
 @functools.cache

@@ -26,6 +26,7 @@ analyser (``benchmarks/analyse.py``).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import random
@@ -34,9 +35,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from hawkeye_analyse_rules.learned import FAMILIES, LearnedModel, features, model_path
+from hawkeye_analyse_rules.capabilities import classify, rule_capabilities
+from hawkeye_analyse_rules.learned import (
+    CAPABILITY_FAMILIES,
+    FAMILIES,
+    LearnedModel,
+    Owners,
+    model_path,
+    with_rules,
+)
 from hawkeye_analyse_rules.poisoning import owner_signals, strongest
-from hawkeye_analyse_rules.surface import Surface, surfaces
+from hawkeye_analyse_rules.surface import surfaces
 from hawkeye_core.offline import load_file
 
 __all__ = ["TRAINING_BATCHES", "cross_validate", "labelled_items", "train"]
@@ -52,33 +61,58 @@ SEED = 0
 Example = tuple[str, dict[str, float], int]
 
 
-def _key(rel: str, surface: Surface) -> str:
-    if surface.kind == "tool":
-        return f"{rel}#{surface.owner}"
-    if surface.kind == "prompt":
-        return f"{rel}#prompt:{surface.owner}"
-    if surface.kind in ("resource", "template"):
-        return f"{rel}#resource:{surface.owner}"
+def _key(rel: str, kind: str, owner: str) -> str:
+    if kind == "tool":
+        return f"{rel}#{owner}"
+    if kind == "prompt":
+        return f"{rel}#prompt:{owner}"
+    if kind in ("resource", "template"):
+        return f"{rel}#resource:{owner}"
     return f"{rel}#@instructions"
 
 
 def labelled_items(batch: Path, family: str = "poisoning") -> list[Example]:
-    """``(item key, features, 1 if poisoned else 0)`` for every item of one corpus batch."""
-    labels = json.loads((batch / "labels.json").read_text(encoding="utf-8"))["labels"]
+    """``(item key, features, 1 if the item has ``family`` else 0)`` for the items of one batch.
+
+    A capability family's items are the tools, each with whether the rules see
+    the capability (:func:`~hawkeye_analyse_rules.capabilities.rule_capabilities`);
+    the other families' items are every tool, prompt, resource and ``instructions``,
+    each with its rule signals (:func:`~hawkeye_analyse_rules.poisoning.strongest`).
+    """
     out: list[Example] = []
+    for key, text, rules, labels in _batch_items(batch):
+        if family in CAPABILITY_FAMILIES:
+            if family in rules:
+                out.append((key, with_rules(text, rules[family]), int(family in labels)))
+        else:
+            out.append((key, with_rules(text, rules[""]), int(family in labels)))
+    return out
+
+
+@functools.cache
+def _batch_items(
+    batch: Path,
+) -> list[tuple[str, dict[str, float], dict[str, dict[str, float]], frozenset[str]]]:
+    """Each item of a batch: key, words' features, rule evidence by family ("": signals), labels."""
+    labels = json.loads((batch / "labels.json").read_text(encoding="utf-8"))["labels"]
+    out = []
     for folder in ("benign", "malicious"):
         for path in sorted((batch / folder).glob("*.json")):
             rel = f"{folder}/{path.name}"
             for inventory in load_file(path):
                 listed = list(surfaces(inventory))
                 found = owner_signals(inventory, listed)
-                owners: dict[tuple[str, str], list[Surface]] = defaultdict(list)
-                for surface in listed:
-                    owners[(surface.kind, surface.owner)].append(surface)
-                for index, owner in owners.items():
-                    key = _key(rel, owner[0])
-                    seen = features(owner, strongest(found.get(index, ())))
-                    out.append((key, seen, int(family in labels.get(key, ()))))
+                owners = Owners(listed)
+                tools = {tool.name: tool for tool in inventory.tools}
+                keys = list(owners.surfaces) + [("tool", n) for n in tools]
+                for index in dict.fromkeys(keys):  # every owner once, tools without text too
+                    kind, name = index
+                    key = _key(rel, kind, name)
+                    rules: dict[str, dict[str, float]] = {"": strongest(found.get(index, ()))}
+                    if kind == "tool":
+                        rules |= rule_capabilities(classify(tools[name]), tools[name])
+                    text = owners.text_features(index)
+                    out.append((key, text, rules, frozenset(labels.get(key, ()))))
     return out
 
 

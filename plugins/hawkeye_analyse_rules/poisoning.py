@@ -26,7 +26,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
-from hawkeye_analyse_rules.learned import features, load_model
+from hawkeye_analyse_rules.learned import Owners, load_model, with_rules
 from hawkeye_analyse_rules.payloads import payload_signals
 from hawkeye_analyse_rules.rules import make_finding
 from hawkeye_analyse_rules.signals import (
@@ -183,7 +183,7 @@ def strongest(entries: Iterable[tuple[Surface, list[Signal]]]) -> dict[str, floa
 
 
 def _add_learned(
-    listed: Sequence[Surface],
+    owners: Owners,
     by_owner: dict[tuple[str, str], list[tuple[Surface, list[Signal]]]],
 ) -> None:
     """The learned models' judgements of each owner, as signals on their weightiest sentences.
@@ -192,12 +192,9 @@ def _add_learned(
     counts from the model's threshold; it goes to the surface holding the
     sentence that weighed most, with that sentence as span.
     """
-    owners: dict[tuple[str, str], list[Surface]] = defaultdict(list)
-    for surface in listed:
-        owners[(surface.kind, surface.owner)].append(surface)
     models = [(load_model(family), category, threshold) for family, category, threshold in _LEARNED]
-    for key, owner in owners.items():
-        found = features(owner, strongest(by_owner.get(key, ())))  # read once for both models
+    for key, owner in owners.surfaces.items():
+        found = with_rules(owners.text_features(key), strongest(by_owner.get(key, ())))
         for model, category, threshold in models:
             probability = model.probability(found)
             if probability < threshold:
@@ -226,15 +223,18 @@ def _confidence(total: float, signals: list[Signal]) -> float:
 
 
 def poisoning_findings(
-    inventory: ServerInventory, listed: Sequence[Surface] | None = None
+    inventory: ServerInventory,
+    listed: Sequence[Surface] | None = None,
+    owners: Owners | None = None,
 ) -> Iterator[Finding]:
     """HE-TP-* and HE-SH-001 findings for every poisoned tool, prompt, resource or instructions.
 
-    ``listed`` are the inventory's surfaces when the caller has them already.
+    ``listed`` are the inventory's surfaces and ``owners`` the same grouped by
+    owner, when the caller has them already.
     """
     listed = list(surfaces(inventory)) if listed is None else listed
     by_owner = owner_signals(inventory, listed)
-    _add_learned(listed, by_owner)
+    _add_learned(Owners(listed) if owners is None else owners, by_owner)
     for entries in by_owner.values():
         every = [sig for _, found in entries for sig in found]
         poisoned = gate(every)
