@@ -82,11 +82,27 @@ Sections:
    the data. Batches 17 and 18, blind, measured the final state of that
    session once (commit cace5f5; models trained on batches 0-16): P 0.977 /
    R 0.636 and P 0.833 / R 0.508; poisoning P 1.000 / R 0.515 and P 0.933 /
-   R 0.438; shadowing R 1.000 and 0.667. They are still blind: tune with
-   ``--skip holdout17 --skip holdout18``. Blind poisoning recall with the
-   learned models: 0.36-0.64 over batches 11-18 (rules alone: 0.22-0.61 over
-   batches 4-10). ``--skip NAME`` leaves a batch out
-   (so that tuning never sees it).
+   R 0.438; shadowing R 1.000 and 0.667. Blind poisoning recall with the
+   words-only learned models: 0.36-0.64 over batches 11-18 (rules alone:
+   0.22-0.61 over batches 4-10). The eleventh pass (next session) began with
+   four more blind batches, 19-22, measured once at that state (063d261):
+   P 0.829 / R 0.479, P 0.842 / R 0.516, P 0.725 / R 0.587, P 0.837 / R 0.545;
+   poisoning P 0.824 / R 0.350, 0.882 / 0.500, 0.938 / 0.517, 0.875 / 0.412.
+   With them as data, the learned models were given the rules' evidence as
+   features and the decision (poisoning, shadowing, command execution, file
+   writes, credentials), and tool names spelt with ASCII look-alikes got a rule
+   (HE-NAME-003). Four further blind batches, 23-26, were measured at both
+   states, before (063d261) and after (9ca052c), item misses unread; pooled:
+   all families P 0.856 / R 0.609 -> P 0.903 / R 0.781; poisoning P 0.960 /
+   R 0.541 -> P 0.942 / R 0.737; shadowing 0.944 / 0.810 -> 0.950 / 0.905;
+   file writes 0.900 / 0.429 -> 1.000 / 0.810; credentials 0.500 / 0.533 ->
+   0.923 / 0.800; command execution R 0.600 -> 1.000; naming R 0.727 -> 1.000;
+   annotations (P 0.250 / R 0.300), egress (0.786 / 0.846) and hidden (1.000 /
+   0.815) unchanged. Batches 17 and 18, still untuned, measured at 9ca052c:
+   P 1.000 / R 0.818 and P 0.878 / R 0.729; poisoning P 1.000 / R 0.758 and
+   P 0.917 / R 0.688 (at cace5f5: R 0.515 and 0.438). All of batches 17-26
+   are development data since. ``--skip NAME`` leaves a batch out (so that
+   tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
    against the scenario's expectations.
