@@ -68,7 +68,11 @@ def test_route_with_concealment_is_poisoning_in_a_language_without_stock_phrases
 
 def test_benign_german_description_is_not_poisoning() -> None:
     text = "Erstellt eine Notiz im Feld `title` und schickt sie an das gewählte Notizbuch."
-    assert not poisoned(tool("note_make", text, {"title": {"type": "string"}}))
+    assert not categories(text, ("title",))  # the rules see no order in it
+    # a field named in quotes beside "sends it to" is how routing attacks are worded: the
+    # learned model alone may doubt it, but only below an even chance
+    found = findings(tool("note_make", text, {"title": {"type": "string"}}))
+    assert all(f.rule_id == "HE-TP-007" and f.confidence < 0.5 for f in found)
 
 
 def test_cyrillic_words_in_patterns_match_folded_text() -> None:

@@ -71,8 +71,11 @@ from hawkeye_analyse_rules.text import name_tokens, reveal
 from hawkeye_core import Finding, Location, ServerInventory, Tool
 
 __all__ = [
+    "ANNOTATION_ALONE",
+    "ANNOTATION_FINDING",
     "CAPABILITY_RULES",
     "Capabilities",
+    "annotation_rules",
     "capability_findings",
     "classify",
     "first_sentence",
@@ -223,11 +226,42 @@ def _lead_verb(tool: Tool) -> str:
     return match.group(1) if match else ""
 
 
+#: The last word of a tool name that reads: whatever modifying word comes before it is its topic.
+READ_NOUNS = frozenset(
+    [
+        "check",
+        "status",
+        "notice",
+        "info",
+        "list",
+        "preview",
+        "report",
+        "history",
+        "log",
+        "logs",
+        "search",
+        "lookup",
+        "get",
+        "show",
+        "view",
+        "count",
+        "summary",
+        "details",
+        "stats",
+        "state",
+    ]
+)
+
+
 def _annotation_findings(tool: Tool, where: Location, caps: Capabilities) -> Iterator[Finding]:
     annotations = tool.annotations
-    words = set(name_tokens(tool.name))
+    tokens = name_tokens(tool.name)
+    words = set(tokens)
     verb = _lead_verb(tool)
-    modifying = (words | {verb}) & MODIFY_WORDS
+    # "deploy_notice", "update_check", "run_status": a modifying word before a read noun names
+    # what is read about, not what the tool does
+    named = set() if tokens and tokens[-1] in READ_NOUNS else words
+    modifying = (named | {verb}) & MODIFY_WORDS
     if annotations.get("readOnlyHint") is True and (modifying or caps.exec or caps.file_write):
         why = ", ".join(sorted(modifying)) or ("executes commands" if caps.exec else "writes files")
         yield make_finding(
@@ -300,6 +334,71 @@ def rule_capabilities(caps: Capabilities, tool: Tool) -> dict[str, dict[str, flo
     }
 
 
+#: The annotations model's score from which a tool's annotation hints contradict it, beside
+#: an annotation rule that fires. With one batch left out at a time (1,995 tools with hints,
+#: 62 labelled): the annotation rules alone P 0.588 / R 0.645, the model P 0.879 / R 0.823
+#: from 0.5, P 0.920 / R 0.742 from 0.64.
+ANNOTATION_FINDING = 0.5
+#: ... and where no annotation rule fires, so the model alone says which hint is wrong.
+ANNOTATION_ALONE = 0.64
+_HINTS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
+#: The rule a contradicted hint makes when the model finds what the rules did not.
+_HINT_RULES = (
+    ("readOnlyHint", True, "HE-ANN-001"),
+    ("destructiveHint", False, "HE-ANN-002"),
+    ("openWorldHint", False, "HE-ANN-003"),
+)
+
+
+def annotation_rules(tool: Tool, caps: Capabilities) -> dict[str, float] | None:
+    """What the annotations model reads beside the words; None for a tool without hints.
+
+    Each boolean hint (``readOnlyHint=True``), each annotation rule that fires
+    (``rule:HE-ANN-001``), each capability the rules see (``cap:exec``) and the
+    words of the tool's name.
+    """
+    annotations = tool.annotations
+    hints = {
+        f"{h}={annotations.get(h)}": 1.0 for h in _HINTS if isinstance(annotations.get(h), bool)
+    }
+    if not hints:
+        return None
+    fired = _annotation_findings(tool, Location(server="", tool=tool.name), caps)
+    hints |= {"rule:" + finding.rule_id: 1.0 for finding in fired}
+    hints |= {"cap:" + flag: 1.0 for _, flag, _, _ in CAPABILITY_RULES if getattr(caps, flag)}
+    hints |= {"name:" + word: 1.0 for word in name_tokens(tool.name[:128])}
+    return hints
+
+
+def _annotations_judged(
+    tool: Tool, where: Location, caps: Capabilities, text: Mapping[str, float]
+) -> Iterator[Finding]:
+    """The HE-ANN findings of ``tool`` when the annotations model says its hints contradict it."""
+    hints = annotation_rules(tool, caps)
+    if hints is None:
+        return
+    probability = load_model("annotations").probability(with_rules(text, hints))
+    if probability < ANNOTATION_FINDING:
+        return
+    fired = list(_annotation_findings(tool, where, caps))
+    if fired:
+        yield from fired
+        return
+    if probability < ANNOTATION_ALONE:
+        return
+    for hint, value, rule_id in _HINT_RULES:
+        if tool.annotations.get(hint) is value:
+            yield make_finding(
+                rule_id,
+                evidence=f"{hint}: {str(value).lower()} on {tool.name!r}: "
+                f"{reveal(first_sentence(tool.description))[:120]!r} "
+                "[the learned model's judgement]",
+                location=where,
+                confidence=round(probability, 2),
+            )
+            return
+
+
 def capability_findings(
     inventory: ServerInventory,
     listed: Sequence[Surface] | None = None,
@@ -309,8 +408,9 @@ def capability_findings(
 
     ``listed`` are the inventory's surfaces and ``owners`` the same grouped by
     owner, when the caller has them already. A capability is the learned
-    model's call where there is one (:data:`CAPABILITY_RULES`); the annotation
-    rules compare annotations with what the rules see.
+    model's call where there is one (:data:`CAPABILITY_RULES`), and so is a
+    contradiction between a tool and its annotation hints
+    (:data:`ANNOTATION_FINDING`); the rules' readings are the models' evidence.
     """
     server = inventory.ref.label
     counts = Counter(tool.name for tool in inventory.tools)
@@ -336,7 +436,7 @@ def capability_findings(
                     location=where,
                     confidence=round(probability, 2),
                 )
-        yield from _annotation_findings(tool, where, caps)
+        yield from _annotations_judged(tool, where, caps, text)
         if not TOOL_NAME.fullmatch(tool.name):
             yield make_finding(
                 "HE-NAME-001",

@@ -16,10 +16,11 @@ from collections.abc import Iterator, Sequence
 
 from hawkeye_analyse_rules.payloads import hidden_payloads
 from hawkeye_analyse_rules.rules import make_finding
-from hawkeye_analyse_rules.signals import STRONG, find_signals, rules_agree
+from hawkeye_analyse_rules.signals import STRONG, Signal, find_signals, rules_agree
 from hawkeye_analyse_rules.surface import Surface, location_of, surfaces
 from hawkeye_analyse_rules.text import (
     BIDI_CONTROLS,
+    LATIN_WORDS,
     PADDING,
     ZERO_WIDTH,
     comments,
@@ -185,7 +186,7 @@ def _surface_findings(inventory: ServerInventory, surface: Surface) -> Iterator[
         )
     for start, end, body in comments(text):
         found = find_signals(body, surface.params)
-        if {s.category for s in found} & STRONG or len(found) >= 2:
+        if _says_something(body, found):
             yield make_finding(
                 "HE-HID-006",
                 evidence=f"{field}: {excerpt(text, start, end)}",
@@ -194,7 +195,7 @@ def _surface_findings(inventory: ServerInventory, surface: Surface) -> Iterator[
             )
     for start, end, decoded, _ in hidden_payloads(text):
         found = find_signals(decoded, surface.params)
-        if {s.category for s in found} & STRONG or len(found) >= 2:
+        if _says_something(decoded, found):
             shown = reveal(decoded)[:160]
             yield make_finding(
                 "HE-HID-005",
@@ -228,6 +229,28 @@ def _name_findings(inventory: ServerInventory) -> Iterator[Finding]:
                 confidence=0.9,
                 severity=Severity.HIGH,
             )
+
+
+#: Words that say who hidden text is meant for: the model, not the person reading.
+_FOR_THE_MODEL = re.compile(
+    r"\b(?:assistant|ai|llm|model|agent|claude|gpt|copilot|chatbot|you|your)\b", re.I
+)
+
+
+def _says_something(body: str, found: list[Signal]) -> bool:
+    """True when hidden text gives an order: a strong signal, two signals, or words to the model.
+
+    Text hidden from people and addressed to the model ("assistant-only: ...",
+    "Reviewer instruction: when you report ...") or a whole sentence of it is an
+    instruction whatever its wording or language; a comment of the source's own
+    ("TODO: pagination", "toc") is not.
+    """
+    if {s.category for s in found} & STRONG or len(found) >= 2:
+        return True
+    words = len(LATIN_WORDS.findall(body))
+    # sentences hidden in a tool's text are there for the model: no real server's comment
+    # in the corpus holds more than two words ("code", "tracking pixel")
+    return words >= 8 or (words >= 5 and _FOR_THE_MODEL.search(body) is not None)
 
 
 def hidden_findings(

@@ -46,6 +46,7 @@ __all__ = [
     "CAPABILITY_FAMILIES",
     "FAMILIES",
     "RULE_SCALE",
+    "TOOL_FAMILIES",
     "LearnedModel",
     "Owners",
     "features",
@@ -58,9 +59,12 @@ __all__ = [
 
 #: The capability families a model is trained for (on tools only, see learned_train).
 CAPABILITY_FAMILIES = ("capability-exec", "capability-file-write", "capability-credentials")
+#: Families judged per tool from the rules' reading of the tool (see learned_train): what a
+#: tool can do, and annotations that contradict it (tools with annotation hints only).
+TOOL_FAMILIES = (*CAPABILITY_FAMILIES, "annotations")
 #: The families a model is trained for: poisoning, shadowing (steering other tools), and
-#: what a tool can do.
-FAMILIES = ("poisoning", "shadowing", *CAPABILITY_FAMILIES)
+#: the tool families.
+FAMILIES = ("poisoning", "shadowing", *TOOL_FAMILIES)
 #: Characters of an owner's texts the model reads (bounds the work on a hostile server).
 MAX_CHARS = 20_000
 #: A rule signal's feature is its weight times this, beside the text's unit-length features.

@@ -35,10 +35,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from hawkeye_analyse_rules.capabilities import classify, rule_capabilities
+from hawkeye_analyse_rules.capabilities import annotation_rules, classify, rule_capabilities
 from hawkeye_analyse_rules.learned import (
-    CAPABILITY_FAMILIES,
     FAMILIES,
+    TOOL_FAMILIES,
     LearnedModel,
     Owners,
     model_path,
@@ -51,7 +51,7 @@ from hawkeye_core.offline import load_file
 __all__ = ["TRAINING_BATCHES", "cross_validate", "labelled_items", "train"]
 
 #: The corpus folders the shipped model learns from (``.`` is the development corpus).
-TRAINING_BATCHES = (".", "holdout", *(f"holdout{n}" for n in (*range(2, 17), *range(19, 23))))
+TRAINING_BATCHES = (".", "holdout", *(f"holdout{n}" for n in range(2, 27)))
 KEEP = 6000
 EPOCHS = 30
 PENALTY = 3e-4
@@ -76,12 +76,14 @@ def labelled_items(batch: Path, family: str = "poisoning") -> list[Example]:
 
     A capability family's items are the tools, each with whether the rules see
     the capability (:func:`~hawkeye_analyse_rules.capabilities.rule_capabilities`);
+    the annotations family's, the tools with annotation hints, each with the hints
+    and the rules' reading (:func:`~hawkeye_analyse_rules.capabilities.annotation_rules`);
     the other families' items are every tool, prompt, resource and ``instructions``,
     each with its rule signals (:func:`~hawkeye_analyse_rules.poisoning.strongest`).
     """
     out: list[Example] = []
     for key, text, rules, labels in _batch_items(batch):
-        if family in CAPABILITY_FAMILIES:
+        if family in TOOL_FAMILIES:
             if family in rules:
                 out.append((key, with_rules(text, rules[family]), int(family in labels)))
         else:
@@ -110,7 +112,11 @@ def _batch_items(
                     key = _key(rel, kind, name)
                     rules: dict[str, dict[str, float]] = {"": strongest(found.get(index, ()))}
                     if kind == "tool":
-                        rules |= rule_capabilities(classify(tools[name]), tools[name])
+                        caps = classify(tools[name])
+                        rules |= rule_capabilities(caps, tools[name])
+                        hints = annotation_rules(tools[name], caps)
+                        if hints is not None:
+                            rules["annotations"] = hints
                     text = owners.text_features(index)
                     out.append((key, text, rules, frozenset(labels.get(key, ()))))
     return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -110,16 +111,41 @@ def _rot13_runs(text: str) -> list[tuple[int, int, str]]:
     """
     out: list[tuple[int, int, str]] = []
     for match in _LETTER_RUN.finditer(text):
-        run = match.group(0)
-        words = LATIN_WORDS.findall(run)
-        if len(words) < 6 or _common_share(words) > 0.08:
-            continue
-        rotated = codecs.decode(run, "rot13")
-        if _common_share(LATIN_WORDS.findall(rotated)) >= 0.25:
-            out.append((match.start(), match.end(), rotated))
-            if len(out) >= 20:
+        # a visible sentence may lead into the ROT13 ("... apply it: Orsber ..."): the
+        # run is judged from each sentence on, and the first that rotates into English
+        # is taken with the rest of the run (or alone, when the rest is English again)
+        whole = match.group(0)
+        tries = 0
+        for piece in itertools.islice(_PIECE.finditer(whole), 64):
+            if _common_share(LATIN_WORDS.findall(piece.group(0))) > 0.08:
+                continue  # English: not the start of a ROT13 run
+            tries += 1
+            rest = whole[piece.start() : piece.start() + _MAX_ROT13]
+            run = next((r for r in (rest, piece.group(0)) if _rotates_into_english(r)), None)
+            if run is not None:
+                start = match.start() + piece.start()
+                out.append((start, start + len(run), codecs.decode(run, "rot13")))
                 break
+            if tries >= 4:  # bounds the work on a hostile run of gibberish sentences
+                break
+        if len(out) >= 20:
+            break
     return out
+
+
+#: Characters of one ROT13 run decoded.
+_MAX_ROT13 = 4000
+
+
+def _rotates_into_english(run: str) -> bool:
+    words = LATIN_WORDS.findall(run)
+    if len(words) < 6 or _common_share(words) > 0.08:
+        return False
+    return _common_share(LATIN_WORDS.findall(codecs.decode(run, "rot13"))) >= 0.25
+
+
+#: A sentence of a run of letters: up to a stop, colon or semicolon followed by a space.
+_PIECE = re.compile(r"[^.:;]+(?:[.:;](?!\s)[^.:;]*)*[.:;]?")
 
 
 def _selector_text(run: str) -> str | None:

@@ -17,6 +17,7 @@ import bisect
 import itertools
 import re
 import unicodedata
+import urllib.parse
 from collections.abc import Iterable, Iterator
 
 __all__ = [
@@ -298,8 +299,13 @@ _B64 = re.compile(
     r"(?<![A-Za-z0-9+/=_-])(?:[A-Za-z0-9+/]{24,}|[A-Za-z0-9_-]{24,})={0,2}(?![A-Za-z0-9+/=_-])"
 )
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){16,}(?![0-9A-Fa-f])")
+#: Base32 (RFC 4648): upper-case letters and the digits 2-7.
+_B32 = re.compile(r"(?<![A-Za-z0-9=])[A-Z2-7]{24,}={0,6}(?![A-Za-z0-9=])")
 #: Percent-encoding of every byte ("%61%73%73..."): a URL's escaping used to hide words.
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}){12,}")
+#: A sentence in a URL's escaping ("open%20~%2F.config%2F..."): letters left as they are,
+#: spaces and punctuation escaped, at least three escaped spaces.
+_URL_ENCODED = re.compile(r"[A-Za-z0-9._~+-]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9._~+-]*){6,}")
 #: Runs of two or more Latin letters: the words of a decoded payload.
 LATIN_WORDS = re.compile(r"[A-Za-z]{2,}")
 
@@ -318,7 +324,7 @@ def _as_text(raw: bytes) -> str | None:
 
 
 def decoded_blobs(text: str, limit: int = 20) -> Iterator[tuple[int, int, str]]:
-    """``(start, end, decoded)`` for base64, hex and percent-encoded runs that decode to text."""
+    """``(start, end, decoded)`` for base64, base32, hex and percent-encoded runs of text."""
     found = 0
     for match in _B64.finditer(text):
         blob = match.group(0)
@@ -328,6 +334,18 @@ def decoded_blobs(text: str, limit: int = 20) -> Iterator[tuple[int, int, str]]:
         try:
             altchars = b"-_" if "-" in blob or "_" in blob else None
             raw = base64.b64decode(padded, altchars=altchars, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        decoded = _as_text(raw)
+        if decoded is not None:
+            found += 1
+            yield match.start(), match.end(), decoded
+            if found >= limit:
+                return
+    for match in _B32.finditer(text):
+        blob = match.group(0).rstrip("=")
+        try:
+            raw = base64.b32decode(blob + "=" * (-len(blob) % 8))
         except (binascii.Error, ValueError):
             continue
         decoded = _as_text(raw)
@@ -351,13 +369,25 @@ def decoded_blobs(text: str, limit: int = 20) -> Iterator[tuple[int, int, str]]:
                 yield match.start(), match.end(), decoded
                 if found >= limit:
                     return
+        for match in _URL_ENCODED.finditer(text):
+            run = match.group(0)
+            if run.lower().count("%20") + run.count("+") < 3 or _PERCENT.fullmatch(run):
+                continue
+            decoded = _as_text(urllib.parse.unquote_to_bytes(run.replace("+", " ")))
+            if decoded is not None:
+                found += 1
+                yield match.start(), match.end(), decoded
+                if found >= limit:
+                    return
 
 
 #: A run of blank filler inside a line, between two visible characters (group 1 is the
-#: run), or a run of a dozen or more empty lines that pushes the rest below the fold.
+#: run; it may go on to the next line), or a dozen or more lines with nothing visible
+#: (empty, or only spaces of any kind) that push the rest below the fold.
+_BLANK = "[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000\u2800\u3164\u00b7]"
 PADDING = re.compile(
-    r"\S([ \t\u00a0\u2000-\u200a\u202f\u205f\u3000\u2800\u3164\u00b7]{40,}"
-    r"|(?:[ \t\r]*\n){12,}[ \t\r]*)\S"
+    rf"\S({_BLANK}{{40,}}(?:[\r\n]{_BLANK}*)*"  # a long run, maybe then to the next line
+    rf"|(?:(?:{_BLANK}|\r)*\n){{12,}}(?:{_BLANK}|\r)*)\S"  # a dozen lines of nothing visible
 )
 
 
@@ -373,6 +403,8 @@ def hidden_regions(text: str) -> list[tuple[int, int]]:
 
 
 _HTML_COMMENT = re.compile(r"<!--(.*?)(?:-->|\Z)", re.S)
+#: A C-style comment ("auto /* assistant: ... */" in a default value), up to 2,000 characters.
+_C_COMMENT = re.compile(r"/\*(.{0,2000}?)\*/", re.S)
 _MD_COMMENT = re.compile(
     r"^[ \t]*\[(?://|comment|_|#)\]:[ \t]*(?:#|<>)[ \t]*(?:\((.*?)\)|\"(.*?)\")[ \t]*$", re.M
 )
@@ -392,7 +424,7 @@ _HIDDEN_ELEMENT = re.compile(
 
 
 def comments(text: str) -> Iterator[tuple[int, int, str]]:
-    """``(start, end, body)`` for each HTML or Markdown comment or hidden HTML element."""
+    """``(start, end, body)`` for each HTML, Markdown or C comment or hidden HTML element."""
     if "<!--" in text:
         for match in _HTML_COMMENT.finditer(text):
             yield match.start(), match.end(), match.group(1)
@@ -402,3 +434,6 @@ def comments(text: str) -> Iterator[tuple[int, int, str]]:
     if "]:" in text:
         for match in _MD_COMMENT.finditer(text):
             yield match.start(), match.end(), match.group(1) or match.group(2) or ""
+    if "/*" in text:
+        for match in _C_COMMENT.finditer(text):
+            yield match.start(), match.end(), match.group(1)

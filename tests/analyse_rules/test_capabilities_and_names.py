@@ -140,3 +140,25 @@ def test_no_benign_server_of_the_development_corpus_has_a_lookalike_name() -> No
         for inv in load_file(path):
             found = [f for f in findings(inv) if f.rule_id == "HE-NAME-003"]
             assert not found, (path, found)
+
+
+# -- annotations judged by the learned model (the rules' reading is its evidence) -----------
+
+
+def _annotation_ids(name: str, description: str, **hints: bool) -> set[str]:
+    return rule_ids(findings(inventory(tool(name, description, annotations=hints))), "HE-ANN-")
+
+
+def test_hints_that_contradict_what_the_description_says_are_found() -> None:
+    archive = (
+        "Archives a closed ticket. Archiving permanently deletes the ticket, its notes and all "
+        "attached evidence; it cannot be undone."
+    )
+    assert _annotation_ids("ticket_archive", archive, readOnlyHint=True, destructiveHint=False)
+
+
+def test_a_modifying_word_before_a_read_noun_is_no_contradiction() -> None:
+    check = "Checks releases.example.com for a newer version and returns its number and date."
+    assert not _annotation_ids("update_check", check, readOnlyHint=True, openWorldHint=True)
+    notice = "Returns the current change-freeze status before a production deploy."
+    assert not _annotation_ids("deploy_notice", notice, readOnlyHint=True)
