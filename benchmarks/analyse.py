@@ -101,8 +101,17 @@ Sections:
    0.815) unchanged. Batches 17 and 18, still untuned, measured at 9ca052c:
    P 1.000 / R 0.818 and P 0.878 / R 0.729; poisoning P 1.000 / R 0.758 and
    P 0.917 / R 0.688 (at cace5f5: R 0.515 and 0.438). All of batches 17-26
-   are development data since. ``--skip NAME`` leaves a batch out (so that
-   tuning never sees it).
+   then became development data for a twelfth pass (the models learn from 27
+   batches; annotations judged by a learned model; more hiding techniques).
+   Blind batches 27-30, written meanwhile, were measured at the session's
+   start (063d261) and after the twelfth pass (0327234), item misses unread;
+   pooled: all families P 0.880 / R 0.504 -> P 0.937 / R 0.804; poisoning
+   P 0.923 / R 0.429 -> P 0.941 / R 0.800; shadowing 0.867 / 0.520 -> 0.833 /
+   0.600; hidden 0.952 / 0.769 -> 0.962 / 0.962; file writes R 0.250 ->
+   0.900; command execution R 0.571 -> 1.000; credentials 0.750 / 0.500 ->
+   1.000 / 0.667; annotations 0.462 / 0.545 -> 0.818 / 0.818; naming R 0.545 ->
+   0.818; egress 0.905 / 0.792 unchanged. ``--skip NAME`` leaves a batch out
+   (so that tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
    against the scenario's expectations.
