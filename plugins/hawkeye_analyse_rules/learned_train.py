@@ -51,7 +51,7 @@ from hawkeye_core.offline import load_file
 __all__ = ["TRAINING_BATCHES", "cross_validate", "labelled_items", "train"]
 
 #: The corpus folders the shipped model learns from (``.`` is the development corpus).
-TRAINING_BATCHES = (".", "holdout", *(f"holdout{n}" for n in range(2, 27)))
+TRAINING_BATCHES = (".", "holdout", *(f"holdout{n}" for n in range(2, 31)))
 KEEP = 6000
 EPOCHS = 30
 PENALTY = 3e-4

@@ -296,3 +296,63 @@ CONCEAL_ENGLISH = (
     r"|\b(?:needs|requires)\s+no\s+(?:comment|mention|confirmation|explanation)\b"
     r"|\bnothing\s+to\s+(?:confirm|mention|report|explain)\s+(?:with|to)\b"
 )
+
+
+#: Other servers (or another app the client has) in the languages of the slots above: the
+#: object of steering ("herramientas de otros servidores", "Kalender-Werkzeuge anderer
+#: Server", "любой другой мессенджер"). Added in the thirteenth pass, from batches 27-30.
+OTHER_SERVERS = slot(
+    (
+        r"otr[oa]s\s+servidor",
+        r"outr[oa]s\s+servidor",
+        r"altres\s+servidor",
+        r"altri\s+server",
+        r"d'autres\s+serveur",
+        r"autres\s+serveur",
+        r"andere[nrs]?\s+(?:mcp-?)?server",
+        r"inn(?:ych|e|ego|ym)\s+serwer",
+        r"jin(?:ých|é|ého|ým)\s+server",
+        r"diğer\s+sunucu",
+        r"başka\s+sunucu",
+        r"más(?:ik)?\s+szerver",
+        r"egyéb\s+szerver",
+        r"muide\w*\s+palvelim",
+        r"muut\s+palvelim",
+        r"andra\s+servrar",
+        r"andre\s+servere",
+        r"alte\s+server",
+        r"altor\s+server",
+        r"server\s+lain",
+        r"ibang\s+server",
+        r"seva\s+nyingine",
+        r"друг\w*\s+сервер",
+        r"інш\w*\s+сервер",
+        r"друг\w*\s+мессенджер",
+        r"άλλ\w*\s+διακομιστ",
+    ),
+    (
+        r"máy\s+chủ\s+khác",
+        r"שרתים\s+אחרים",
+        r"שרת\s+אחר",
+        r"خوادم\s+أخرى",
+        r"خادم\s+آخر",
+        r"سرورهای\s+دیگر",
+        r"अन्य\s+सर्वर",
+        r"दूसरे\s+सर्वर",
+        r"অন্য\s+সার্ভার",
+        r"دوسرے\s+سرور",
+        r"เซิร์ฟเวอร์อื่น",
+        r"다른\s+서버",
+        r"其[他它](?:的)?(?:服务器|伺服器)",
+        r"(?:他|別)の(?:mcp)?サーバ",
+    ),
+)
+#: Substrings a text needs for :data:`OTHER_SERVERS` to match (folded as the text is).
+OTHER_SERVERS_NEEDS = tuple(
+    _fold(word)
+    for word in (
+        "servid", "serveur", "server", "serwer", "sunucu", "szerver", "palvelim", "servrar",
+        "máy chủ", "seva", "сервер", "мессенджер", "διακομιστ", "שרת", "خادم", "خوادم", "سرور",
+        "सर्वर", "সার্ভার", "เซิร์ฟเวอร์", "서버", "服务器", "伺服器", "サーバ",
+    )
+)  # fmt: skip

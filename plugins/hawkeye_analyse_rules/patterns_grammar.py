@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from hawkeye_analyse_rules.lexicon import OTHER_SERVERS, OTHER_SERVERS_NEEDS
+
 __all__ = ["GRAMMAR_NEEDS", "GRAMMAR_PATTERNS", "SENSITIVE_CLI"]
 
 
@@ -44,6 +46,7 @@ GRAMMAR_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"\bother\s+(?:connected\s+|installed\s+|loaded\s+)?(?:[\w-]+\s+(?:or\s+|and\s+|/\s*)?)"
             r"{0,3}(?:mcp\s+)?(?:servers?|integrations?|connectors?)\b"
         ),
+        _c(OTHER_SERVERS),
     ),
     "redirect": (
         _c(
@@ -120,7 +123,7 @@ GRAMMAR_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
 }
 
 GRAMMAR_NEEDS: dict[str, tuple[str, ...]] = {
-    "cross_server": ("server", "integration", "connector"),
+    "cross_server": ("server", "integration", "connector", *OTHER_SERVERS_NEEDS),
     "redirect": (
         "retired",
         "obsolete",
