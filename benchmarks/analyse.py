@@ -110,8 +110,17 @@ Sections:
    0.600; hidden 0.952 / 0.769 -> 0.962 / 0.962; file writes R 0.250 ->
    0.900; command execution R 0.571 -> 1.000; credentials 0.750 / 0.500 ->
    1.000 / 0.667; annotations 0.462 / 0.545 -> 0.818 / 0.818; naming R 0.545 ->
-   0.818; egress 0.905 / 0.792 unchanged. ``--skip NAME`` leaves a batch out
-   (so that tuning never sees it).
+   0.818; egress 0.905 / 0.792 unchanged. Batches 27-30 then drove a
+   thirteenth pass (other servers named in about thirty languages; models
+   trained on 31 batches). Blind batches 31-34 measured its final state
+   (8adc173) and the session's start (063d261), item misses unread; pooled
+   (599 items): all families P 0.827 / R 0.546 -> P 0.926 / R 0.854;
+   poisoning P 0.943 / R 0.471 -> P 0.937 / R 0.850; shadowing 0.842 / 0.727
+   -> 0.833 / 0.909; hidden 1.000 / 0.875 -> 1.000 / 1.000; command execution
+   0.833 / 0.714 -> 1.000 / 1.000; file writes 1.000 / 0.150 -> 0.938 / 0.750;
+   credentials 0.350 / 0.500 -> 0.867 / 0.929; annotations 0.462 / 0.500 ->
+   1.000 / 0.667; naming R 0.583 -> 0.917; egress 0.846 / 0.759 unchanged.
+   ``--skip NAME`` leaves a batch out (so that tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
    against the scenario's expectations.
