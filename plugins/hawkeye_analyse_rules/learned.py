@@ -1,26 +1,35 @@
-"""A learned judge of injection wording: a linear model over words, word pairs and trigrams.
+"""Learned judges: linear models over an item's words and what the rules found in it.
 
 The rules recognise the attacks they were written from, not the next
 writer's: on batches written blind by someone who never saw them, their
-poisoning recall has stayed between 0.2 and 0.6, however wide each tuning pass
-made their vocabulary. A model of the wording generalises further. Trained with
-one batch left out at a time, a logistic regression over the words, word pairs
-and (for other scripts) character trigrams of a tool's texts found 0.74 of the
-left-out batch's poisoned items at a precision of 0.93 (score 0.5), and 0.62 at
-0.96 (score 0.64) -- each batch written by another author than the ones it
-learnt from (seventeen batches, 2,001 items). Its score is one more signal for
-:mod:`~hawkeye_analyse_rules.poisoning`: from 0.55 it makes a finding beside any
-other signal, from 0.64 on its own (:data:`~hawkeye_analyse_rules.signals.LEARNED_ALONE`),
-except beside signals that only steer other tools. Texts with little to read
-are scaled down (as if they had 80 features), so few words weigh less; a short
-sentence of loaded words ("whenever you reply, you ...") can still score high,
-which is why HE-TP-007 says it is a model's judgement and can be suppressed.
+poisoning recall stayed between 0.2 and 0.6, however wide each tuning pass
+made their vocabulary. A model of the wording generalises further, and a
+model that weighs the rules' evidence with the words further still: each
+model here is a logistic regression over the words, word pairs, stems and
+(for other scripts) character trigrams of all of an item's texts, plus the
+rules' reading of the item (:func:`with_rules`):
 
-A second model, trained the same way on the shadowing labels, judges text that
-steers other tools or servers; its score counts towards HE-SH-001 from 0.4
-(:data:`~hawkeye_analyse_rules.signals.LEARNED_STEER`).
+- **poisoning** and **shadowing** read the strongest weight of each signal
+  category (``r:<category>``); the poisoning score decides HE-TP findings
+  from :data:`~hawkeye_analyse_rules.signals.LEARNED_FINDING` (0.4), the
+  shadowing score HE-SH-001 from
+  :data:`~hawkeye_analyse_rules.signals.LEARNED_STEER` (0.4);
+- **capability-exec**, **-file-write** and **-credentials** read whether the
+  capability rules see the capability and the words of the tool's name;
+- **annotations** reads the tool's annotation hints, which annotation rules
+  fire, the capabilities the rules see and the name.
 
-The weights are data (``learned_poisoning.json``, ``learned_shadowing.json``), made by
+Trained with one batch left out at a time (27 batches, each written by
+another author than the ones the model learnt from): poisoning P 0.945 /
+R 0.849 at 0.4, shadowing 0.948 / 0.830, command execution 0.976 / 0.774,
+file writes 0.937 / 0.705, credentials 0.895 / 0.739, annotations 0.879 /
+0.823 at 0.5 (``python -m hawkeye_analyse_rules.learned_train --cv``). Texts
+with little to read are scaled down (as if they had 80 features), so few
+words weigh less; a short sentence of loaded words ("whenever you reply, you
+...") can still score high, which is why HE-TP-007 says it is a model's
+judgement and can be suppressed.
+
+The weights are data (``learned_*.json``), made by
 :mod:`~hawkeye_analyse_rules.learned_train` from the labelled corpus in
 ``tests/data/corpus``, and reproducible from it. Nothing is fetched and
 nothing is random at run time. The evidence of a learned finding is the
