@@ -326,6 +326,17 @@ def _as_text(raw: bytes) -> str | None:
 def decoded_blobs(text: str, limit: int = 20) -> Iterator[tuple[int, int, str]]:
     """``(start, end, decoded)`` for base64, base32, hex and percent-encoded runs of text."""
     found = 0
+    for start, end, raw in _encoded_runs(text):
+        decoded = _as_text(raw)
+        if decoded is not None:
+            found += 1
+            yield start, end, decoded
+            if found >= limit:
+                return
+
+
+def _encoded_runs(text: str) -> Iterator[tuple[int, int, bytes]]:
+    """``(start, end, bytes)`` of every run of ``text`` that decodes in one of the encodings."""
     for match in _B64.finditer(text):
         blob = match.group(0)
         if blob.isalpha() or ("_" in blob and "-" not in blob and blob.islower()):
@@ -333,52 +344,25 @@ def decoded_blobs(text: str, limit: int = 20) -> Iterator[tuple[int, int, str]]:
         padded = blob.rstrip("=") + "=" * (-len(blob.rstrip("=")) % 4)
         try:
             altchars = b"-_" if "-" in blob or "_" in blob else None
-            raw = base64.b64decode(padded, altchars=altchars, validate=True)
+            yield match.start(), match.end(), base64.b64decode(padded, altchars, validate=True)
         except (binascii.Error, ValueError):
             continue
-        decoded = _as_text(raw)
-        if decoded is not None:
-            found += 1
-            yield match.start(), match.end(), decoded
-            if found >= limit:
-                return
     for match in _B32.finditer(text):
         blob = match.group(0).rstrip("=")
         try:
-            raw = base64.b32decode(blob + "=" * (-len(blob) % 8))
+            yield match.start(), match.end(), base64.b32decode(blob + "=" * (-len(blob) % 8))
         except (binascii.Error, ValueError):
             continue
-        decoded = _as_text(raw)
-        if decoded is not None:
-            found += 1
-            yield match.start(), match.end(), decoded
-            if found >= limit:
-                return
     for match in _HEX.finditer(text):
-        decoded = _as_text(bytes.fromhex(match.group(0)))
-        if decoded is not None:
-            found += 1
-            yield match.start(), match.end(), decoded
-            if found >= limit:
-                return
+        yield match.start(), match.end(), bytes.fromhex(match.group(0))
     if "%" in text:
         for match in _PERCENT.finditer(text):
-            decoded = _as_text(bytes.fromhex(match.group(0).replace("%", "")))
-            if decoded is not None:
-                found += 1
-                yield match.start(), match.end(), decoded
-                if found >= limit:
-                    return
+            yield match.start(), match.end(), bytes.fromhex(match.group(0).replace("%", ""))
         for match in _URL_ENCODED.finditer(text):
             run = match.group(0)
-            if run.lower().count("%20") + run.count("+") < 3 or _PERCENT.fullmatch(run):
-                continue
-            decoded = _as_text(urllib.parse.unquote_to_bytes(run.replace("+", " ")))
-            if decoded is not None:
-                found += 1
-                yield match.start(), match.end(), decoded
-                if found >= limit:
-                    return
+            if run.lower().count("%20") + run.count("+") >= 3 and not _PERCENT.fullmatch(run):
+                raw = urllib.parse.unquote_to_bytes(run.replace("+", " "))
+                yield match.start(), match.end(), raw
 
 
 #: A run of blank filler inside a line, between two visible characters (group 1 is the
