@@ -66,7 +66,7 @@ def test_route_with_concealment_is_poisoning_in_a_language_without_stock_phrases
     assert poisoned(tool("note_make", text, {"extra": {"type": "string"}}))
 
 
-def test_benign_german_description_is_not_poisoning() -> None:
+def test_benign_german_description_gives_the_rules_no_signal_and_the_model_little() -> None:
     text = "Erstellt eine Notiz im Feld `title` und schickt sie an das gewählte Notizbuch."
     assert not categories(text, ("title",))  # the rules see no order in it
     # a field named in quotes beside "sends it to" is how routing attacks are worded: the

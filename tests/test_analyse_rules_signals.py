@@ -194,6 +194,12 @@ def test_file_writes_count_only_for_this_hosts_files(
         assert rule_ids(findings(deleter), "HE-CAP-") == expected
 
 
+def test_a_terse_local_deleter_is_a_file_write_when_its_words_say_local() -> None:
+    props: dict[str, Any] = {"path": {"type": "string", "description": "Path on the local disk"}}
+    found = findings(tool("delete_file", "Deletes the file at a local path.", props))
+    assert rule_ids(found, "HE-CAP-") == {"HE-CAP-002"}
+
+
 def test_hosted_repository_tools_of_the_official_github_server_are_not_file_writers() -> None:
     for name in ("create_or_update_file", "delete_file"):
         found = findings(corpus_tool("holdout3/benign/github_official_repos.json", name))

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from hawkeye_analyse_rules.capabilities import capability_findings
 from hawkeye_analyse_rules.crossserver import cross_server_findings
 from hawkeye_analyse_rules.hidden import hidden_findings
-from hawkeye_analyse_rules.learned import Owners
+from hawkeye_analyse_rules.learned import Owners, known_features
 from hawkeye_analyse_rules.poisoning import poisoning_findings
 from hawkeye_analyse_rules.posture import posture_findings
 from hawkeye_analyse_rules.rules import FAMILIES, RULES, Rule
@@ -35,7 +35,7 @@ __all__ = ["FAMILIES", "RULES", "Rule", "analyse_run", "analyse_server", "hawkey
 def analyse_server(inventory: ServerInventory, ctx: CallContext | None = None) -> Iterator[Finding]:
     """Every single-server rule on ``inventory``."""
     listed = list(surfaces(inventory))
-    owners = Owners(listed)  # each owner's words are read once, for every learned model
+    owners = Owners(listed, known_features())  # each owner's words read once, for every model
     yield from poisoning_findings(inventory, listed, owners)
     yield from hidden_findings(inventory, listed)
     yield from capability_findings(inventory, listed, owners)

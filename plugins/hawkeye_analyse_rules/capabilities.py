@@ -63,7 +63,7 @@ from hawkeye_analyse_rules.capability_words import (
     WRITE_VERBS,
     names_destination,
 )
-from hawkeye_analyse_rules.learned import Owners, load_model, with_rules
+from hawkeye_analyse_rules.learned import Owners, load_model, text_features, with_rules
 from hawkeye_analyse_rules.lookalike import Vocabulary, lookalike_word
 from hawkeye_analyse_rules.rules import make_finding
 from hawkeye_analyse_rules.surface import Surface, surfaces, tool_params
@@ -80,6 +80,7 @@ __all__ = [
     "classify",
     "first_sentence",
     "rule_capabilities",
+    "tool_text",
 ]
 
 
@@ -262,21 +263,22 @@ def _annotation_findings(tool: Tool, where: Location, caps: Capabilities) -> Ite
     # what is read about, not what the tool does
     named = set() if tokens and tokens[-1] in READ_NOUNS else words
     modifying = (named | {verb}) & MODIFY_WORDS
-    if annotations.get("readOnlyHint") is True and (modifying or caps.exec or caps.file_write):
-        why = ", ".join(sorted(modifying)) or ("executes commands" if caps.exec else "writes files")
-        yield make_finding(
-            "HE-ANN-001",
-            evidence=f"readOnlyHint: true on {tool.name!r} ({why})",
-            location=where,
-            confidence=0.85 if modifying & words else 0.7,
-        )
     destroying = (words | {verb}) & DESTROY_WORDS
-    if not destroying and annotations.get("destructiveHint") is False:
+    if not destroying:  # "Archiving permanently deletes the ticket"
         said = DESTROY_DESC.search(tool.description.lower())
         if said and not NEGATION.search(
             tool.description.lower(), max(0, said.start() - 20), said.start()
         ):
             destroying = {said.group(0)}
+    changes = modifying | destroying
+    if annotations.get("readOnlyHint") is True and (changes or caps.exec or caps.file_write):
+        why = ", ".join(sorted(changes)) or ("executes commands" if caps.exec else "writes files")
+        yield make_finding(
+            "HE-ANN-001",
+            evidence=f"readOnlyHint: true on {tool.name!r} ({why})",
+            location=where,
+            confidence=0.85 if changes & words else 0.7,
+        )
     if (
         annotations.get("destructiveHint") is False
         and annotations.get("readOnlyHint") is not True
@@ -339,7 +341,7 @@ def rule_capabilities(caps: Capabilities, tool: Tool) -> dict[str, dict[str, flo
 #: 62 labelled): the annotation rules alone P 0.588 / R 0.645, the model P 0.879 / R 0.823
 #: from 0.5, P 0.920 / R 0.742 from 0.64.
 ANNOTATION_FINDING = 0.5
-#: ... and where no annotation rule fires, so the model alone says which hint is wrong.
+#: ... and where no annotation rule fires (the finding then names every claim the hints make).
 ANNOTATION_ALONE = 0.64
 _HINTS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
 #: The rule a contradicted hint makes when the model finds what the rules did not.
@@ -384,19 +386,29 @@ def _annotations_judged(
     if fired:
         yield from fired
         return
-    if probability < ANNOTATION_ALONE:
+    # the model says that some hint is wrong, not which: the finding names every claim a hint
+    # makes (read-only, not destructive, closed world) under the rule of the broadest one
+    claims = [(h, v, r) for h, v, r in _HINT_RULES if tool.annotations.get(h) is v]
+    if probability < ANNOTATION_ALONE or not claims:
         return
-    for hint, value, rule_id in _HINT_RULES:
-        if tool.annotations.get(hint) is value:
-            yield make_finding(
-                rule_id,
-                evidence=f"{hint}: {str(value).lower()} on {tool.name!r}: "
-                f"{reveal(first_sentence(tool.description))[:120]!r} "
-                "[the learned model's judgement]",
-                location=where,
-                confidence=round(probability, 2),
-            )
-            return
+    said = ", ".join(f"{hint}: {str(value).lower()}" for hint, value, _ in claims)
+    which = "this hint is" if len(claims) == 1 else "one of these hints is"
+    yield make_finding(
+        claims[0][2],
+        evidence=f"{said} on {tool.name!r}: {reveal(first_sentence(tool.description))[:120]!r} "
+        f"[the learned model's judgement: {which} wrong]",
+        location=where,
+        confidence=round(probability, 2),
+    )
+
+
+def tool_text(owners: Owners, tool: Tool, duplicated: bool) -> dict[str, float]:
+    """The words' features of ``tool``: of its own surfaces when another tool has its name."""
+    if not duplicated:
+        return owners.text_features(("tool", tool.name))
+    return text_features(
+        [s for s in owners.surfaces.get(("tool", tool.name), ()) if s.tool is tool]
+    )
 
 
 def capability_findings(
@@ -416,11 +428,11 @@ def capability_findings(
     counts = Counter(tool.name for tool in inventory.tools)
     listed = list(surfaces(inventory)) if listed is None else listed
     owners = Owners(listed) if owners is None else owners
-    vocabulary = Vocabulary(listed, (tool.name for tool in inventory.tools))
+    vocabulary = Vocabulary(listed)
     for tool in inventory.tools:
         where = Location(server=server, tool=tool.name)
         caps = classify(tool)
-        text = owners.text_features(("tool", tool.name))
+        text = tool_text(owners, tool, counts[tool.name] > 1)
         seen = rule_capabilities(caps, tool)
         for rule_id, flag, family, threshold in CAPABILITY_RULES:
             if family is None:
@@ -445,7 +457,9 @@ def capability_findings(
                 confidence=0.99,
             )
         else:
-            fake = lookalike_word(tool.name, vocabulary)
+            fake = lookalike_word(
+                tool.name, vocabulary, owners.surfaces.get(("tool", tool.name), ())
+            )
             if fake is not None:
                 yield make_finding(
                     "HE-NAME-003",

@@ -367,7 +367,8 @@ DESTROY_WORDS = frozenset(
 )
 DESTROY_DESC = re.compile(
     r"\b(?:empt(?:y|ies|ying)\s+(?:the\s+)?(?:trash|bin|recycle\s+bin|mailbox|folder)"
-    r"|permanently\s+(?:delete|deletes|remove|removes|erase|erases)|deletes|purges|wipes|erases)\b"
+    r"|permanently\s+(?:delete|deletes|deleted|remove|removes|removed|erase|erases|erased)"
+    r"|deletes|purges|wipes|erases|cannot\s+be\s+(?:undone|reversed|restored|recovered))\b"
 )
 NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b")
 LEAD_VERB = re.compile(r"^\s*(?:this\s+tool\s+)?([a-z]+?)(?:s|es)?\b")

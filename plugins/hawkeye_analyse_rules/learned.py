@@ -59,6 +59,7 @@ __all__ = [
     "LearnedModel",
     "Owners",
     "features",
+    "known_features",
     "load_model",
     "model_path",
     "text_features",
@@ -155,19 +156,28 @@ def text_features(owner: Sequence[Surface]) -> dict[str, float]:
 
 
 class Owners:
-    """An inventory's surfaces grouped by owner (kind, name), each owner's words read once."""
+    """An inventory's surfaces grouped by owner (kind, name), each owner's words read once.
 
-    def __init__(self, listed: Iterable[Surface]) -> None:
+    ``keep``: the only features worth keeping (those some model weighs, see
+    :func:`known_features`); the others change no score, and a hostile server
+    with thousands of long texts would otherwise hold all their word pairs.
+    """
+
+    def __init__(self, listed: Iterable[Surface], keep: frozenset[str] | None = None) -> None:
         self.surfaces: dict[tuple[str, str], list[Surface]] = {}
         for surface in listed:
             self.surfaces.setdefault((surface.kind, surface.owner), []).append(surface)
         self._text: dict[tuple[str, str], dict[str, float]] = {}
+        self._keep = keep
 
     def text_features(self, key: tuple[str, str]) -> dict[str, float]:
         """The words' features of the owner ``key`` (empty for an owner without text)."""
         found = self._text.get(key)
         if found is None:
-            found = self._text[key] = text_features(self.surfaces.get(key, ()))
+            found = text_features(self.surfaces.get(key, ()))
+            if self._keep is not None:
+                found = {k: v for k, v in found.items() if k in self._keep}
+            self._text[key] = found
         return found
 
 
@@ -236,6 +246,12 @@ def model_path(family: str) -> Path:
     if family not in FAMILIES:
         raise ValueError(f"no learned model for {family!r}")
     return Path(__file__).with_name(f"learned_{family.replace('-', '_')}.json")
+
+
+@functools.cache
+def known_features() -> frozenset[str]:
+    """Every feature some shipped model weighs."""
+    return frozenset(key for family in FAMILIES for key in load_model(family).weights)
 
 
 @functools.cache

@@ -31,11 +31,16 @@ import json
 import math
 import random
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from hawkeye_analyse_rules.capabilities import annotation_rules, classify, rule_capabilities
+from hawkeye_analyse_rules.capabilities import (
+    annotation_rules,
+    classify,
+    rule_capabilities,
+    tool_text,
+)
 from hawkeye_analyse_rules.learned import (
     FAMILIES,
     TOOL_FAMILIES,
@@ -105,21 +110,32 @@ def _batch_items(
                 listed = list(surfaces(inventory))
                 found = owner_signals(inventory, listed)
                 owners = Owners(listed)
-                tools = {tool.name: tool for tool in inventory.tools}
-                keys = list(owners.surfaces) + [("tool", n) for n in tools]
-                for index in dict.fromkeys(keys):  # every owner once, tools without text too
-                    kind, name = index
-                    key = _key(rel, kind, name)
-                    rules: dict[str, dict[str, float]] = {"": strongest(found.get(index, ()))}
-                    if kind == "tool":
-                        caps = classify(tools[name])
-                        rules |= rule_capabilities(caps, tools[name])
-                        hints = annotation_rules(tools[name], caps)
-                        if hints is not None:
-                            rules["annotations"] = hints
-                    text = owners.text_features(index)
-                    out.append((key, text, rules, frozenset(labels.get(key, ()))))
+                counts = Counter(tool.name for tool in inventory.tools)
+                for index in owners.surfaces:  # prompts, resources, instructions
+                    if index[0] != "tool":
+                        rules = {"": strongest(found.get(index, ()))}
+                        out.append(_item(rel, index, owners.text_features(index), rules, labels))
+                for tool in inventory.tools:  # tools, with text or not, each with its own
+                    index = ("tool", tool.name)
+                    caps = classify(tool)
+                    rules = {"": strongest(found.get(index, ()))} | rule_capabilities(caps, tool)
+                    hints = annotation_rules(tool, caps)
+                    if hints is not None:
+                        rules["annotations"] = hints
+                    text = tool_text(owners, tool, counts[tool.name] > 1)
+                    out.append(_item(rel, index, text, rules, labels))
     return out
+
+
+def _item(
+    rel: str,
+    index: tuple[str, str],
+    text: dict[str, float],
+    rules: dict[str, dict[str, float]],
+    labels: dict[str, list[str]],
+) -> tuple[str, dict[str, float], dict[str, dict[str, float]], frozenset[str]]:
+    key = _key(rel, *index)
+    return key, text, rules, frozenset(labels.get(key, ()))
 
 
 def train(examples: Sequence[Example], about: str = "") -> LearnedModel:

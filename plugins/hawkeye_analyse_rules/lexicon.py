@@ -320,7 +320,6 @@ OTHER_SERVERS = slot(
         r"muut\s+palvelim",
         r"andra\s+servrar",
         r"andre\s+servere",
-        r"alte\s+server",
         r"altor\s+server",
         r"server\s+lain",
         r"ibang\s+server",

@@ -4,11 +4,11 @@ Signals are gathered per surface (a description, a parameter's description,
 the server's instructions) and judged per owner: the learned model
 (:mod:`~hawkeye_analyse_rules.learned`) reads the words of all the owner's
 surfaces together with the strongest rule signal of each category, and the
-owner is poisoned when its score passes
-:func:`~hawkeye_analyse_rules.signals.gate` (or an instruction override is
-found), so an attack split between the description and a parameter is still
-caught, and the rules' evidence is weighed as the labelled corpus taught, not
-by hand.
+owner is poisoned when :func:`~hawkeye_analyse_rules.signals.gate` says so:
+the score from 0.4, or an instruction override, a secret beside a way out for
+it, or a lie beside another strong signal, which need no weighing. So an
+attack split between the description and a parameter is still caught, and the
+rules' evidence is weighed as the labelled corpus taught, not by hand.
 Each surface of a poisoned owner then gets one finding per specific rule its
 own signals support (secrets, concealment or deceit, exfiltration, override,
 shadowing),
@@ -115,7 +115,13 @@ def _hiding(text: str, found: list[Signal]) -> list[Signal]:
 
     Hiding an instruction is concealment whatever its words say.
     """
-    if text.isascii() and "<!--" not in text and "]:" not in text and "  " not in text:
+    if (
+        text.isascii()
+        and "<!--" not in text
+        and "]:" not in text
+        and "  " not in text
+        and "/*" not in text
+    ):
         return []
     for start, end in hidden_regions(text):
         for sig in found:

@@ -229,7 +229,8 @@ CONTENT_RULES: tuple[Rule, ...] = (
         Severity.MEDIUM,
         "Tool executes commands or code on the host",
         "Shell commands, processes or scripts run on the machine the server runs on (browser "
-        "JavaScript is not counted).",
+        "JavaScript is not counted). A learned model decides from the tool's words, its name "
+        "and the rules' reading.",
         "Load it only where you would give the agent a shell; require confirmation for each "
         "call; run the server in a sandbox or container.",
         ("CWE-78", "CWE-94"),
@@ -242,7 +243,8 @@ CONTENT_RULES: tuple[Rule, ...] = (
         "Tool writes, moves or deletes local files",
         "Creates, overwrites, edits, moves or deletes files or directories on the host (not "
         "files of a hosted repository or bucket, recognised from the description or from "
-        "parameters such as 'repo' and 'bucket').",
+        "parameters such as 'repo' and 'bucket'). A learned model decides from the tool's "
+        "words, its name and the rules' reading.",
         "Limit the server to a project directory; require confirmation for writes.",
         ("CWE-73",),
         (MCP02,),
@@ -265,7 +267,8 @@ CONTENT_RULES: tuple[Rule, ...] = (
         Severity.MEDIUM,
         "Tool reads or handles credentials",
         "Reads environment variables, keychains, tokens, passwords or keys, or takes "
-        "secrets as parameters.",
+        "secrets as parameters. A learned model decides from the tool's words, its name and "
+        "the rules' reading.",
         "Keep secrets out of the model's reach; give the server scoped, short-lived credentials.",
         ("CWE-522",),
         (MCP01,),
@@ -276,7 +279,8 @@ CONTENT_RULES: tuple[Rule, ...] = (
         Severity.MEDIUM,
         "readOnlyHint claims a modifying tool is read-only",
         "annotations.readOnlyHint is true on a tool whose name or description says it "
-        "deletes, writes, creates, sends or executes.",
+        "deletes, writes, creates, sends or executes. A learned model over the hints, the "
+        "rules' reading and the words confirms it (from 0.5), or finds it alone (from 0.64).",
         "Fix the annotation; clients may skip confirmation for read-only tools.",
         ("CWE-451",),
         (MCP03, MCP02),
@@ -286,7 +290,8 @@ CONTENT_RULES: tuple[Rule, ...] = (
         "annotations",
         Severity.MEDIUM,
         "destructiveHint false on a destructive tool",
-        "annotations.destructiveHint is false on a tool that deletes, drops, kills or overwrites.",
+        "annotations.destructiveHint is false on a tool that deletes, drops, kills or "
+        "overwrites. A learned model confirms it, as for HE-ANN-001.",
         "Fix the annotation; clients may skip confirmation for non-destructive tools.",
         ("CWE-451",),
         (MCP03, MCP02),
@@ -297,7 +302,7 @@ CONTENT_RULES: tuple[Rule, ...] = (
         Severity.LOW,
         "openWorldHint false on a tool that reaches the outside world",
         "annotations.openWorldHint is false on a tool that fetches caller-given URLs or sends "
-        "messages.",
+        "messages. A learned model confirms it, as for HE-ANN-001.",
         "Fix the annotation.",
         ("CWE-451",),
         (MCP03,),

@@ -305,7 +305,9 @@ _B32 = re.compile(r"(?<![A-Za-z0-9=])[A-Z2-7]{24,}={0,6}(?![A-Za-z0-9=])")
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}){12,}")
 #: A sentence in a URL's escaping ("open%20~%2F.config%2F..."): letters left as they are,
 #: spaces and punctuation escaped, at least three escaped spaces.
-_URL_ENCODED = re.compile(r"[A-Za-z0-9._~+-]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9._~+-]*){6,}")
+_URL_ENCODED = re.compile(
+    r"(?<![A-Za-z0-9._~+-])[A-Za-z0-9._~+-]*+(?:%[0-9A-Fa-f]{2}[A-Za-z0-9._~+-]*+){6,}"
+)  # anchored and possessive: a long run of letters with one % is read once, not per start
 #: Runs of two or more Latin letters: the words of a decoded payload.
 LATIN_WORDS = re.compile(r"[A-Za-z]{2,}")
 
@@ -387,8 +389,11 @@ def hidden_regions(text: str) -> list[tuple[int, int]]:
 
 
 _HTML_COMMENT = re.compile(r"<!--(.*?)(?:-->|\Z)", re.S)
-#: A C-style comment ("auto /* assistant: ... */" in a default value), up to 2,000 characters.
-_C_COMMENT = re.compile(r"/\*(.{0,2000}?)\*/", re.S)
+#: A C-style comment ("auto /* assistant: ... */" in a default value), up to 2,000
+#: characters: "/*" at the start or after a space, then a space, so that glob patterns
+#: ("src/*.ts", "docs/**/*.md") are not comments.
+_C_COMMENT_START = re.compile(r"(?<!\S)/\*\s")
+_C_COMMENT_END = "*/"
 _MD_COMMENT = re.compile(
     r"^[ \t]*\[(?://|comment|_|#)\]:[ \t]*(?:#|<>)[ \t]*(?:\((.*?)\)|\"(.*?)\")[ \t]*$", re.M
 )
@@ -418,6 +423,9 @@ def comments(text: str) -> Iterator[tuple[int, int, str]]:
     if "]:" in text:
         for match in _MD_COMMENT.finditer(text):
             yield match.start(), match.end(), match.group(1) or match.group(2) or ""
-    if "/*" in text:
-        for match in _C_COMMENT.finditer(text):
-            yield match.start(), match.end(), match.group(1)
+    if "/*" in text and "*/" in text:
+        last_end = text.rfind(_C_COMMENT_END)
+        for match in _C_COMMENT_START.finditer(text, 0, last_end):
+            end = text.find(_C_COMMENT_END, match.end() - 1, match.end() + 2000)
+            if end >= 0:
+                yield match.start(), end + 2, text[match.start() + 2 : end]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from hawkeye_analyse_rules.capabilities import _annotation_findings, classify
 from hawkeye_analyse_rules.learned_train import TRAINING_BATCHES
-from hawkeye_core import Tool
+from hawkeye_core import Location, Tool
 from hawkeye_core.offline import load_file
 from tests.analyse_rules.support import (
     CORPUS,
@@ -131,8 +132,20 @@ def test_words_the_server_uses_abbreviations_and_camel_case_are_no_lookalikes() 
         tool("helm_install", "Installs a chart."),  # 'helm' is no word of the server: no swap
     ]
     assert not _lookalikes(*clean)
-    # a word another tool of the server has in its name is a word the server uses
-    assert not _lookalikes(tool("lnventory_get", "Gets it."), tool("lnventory_set", "Sets it."))
+    # lower-case swaps turn real words into real words: they count only when the tool's own
+    # text uses the imitated word
+    assert not _lookalikes(
+        tool("modern_theme", "Applies the modern theme."),
+        tool("modem_status", "Returns the modem's status."),
+    )
+    assert not _lookalikes(tool("git_clone", "Clones a repository; printed when done."))
+    assert _lookalikes(tool("filing_subrnit", "Submits a court filing.")) == {
+        "filing_subrnit": "tool name 'filing_subrnit': 'subrnit' is written for 'submit', "
+        "the word the server uses"
+    }
+    # other tool names are no evidence: two look-alikes cannot vouch for each other
+    pair = _lookalikes(tool("read_fiIe", "Reads a file."), tool("write_fiIe", "Writes a file."))
+    assert pair.keys() == {"read_fiIe", "write_fiIe"}
 
 
 def test_no_benign_server_of_the_development_corpus_has_a_lookalike_name() -> None:
@@ -158,7 +171,15 @@ def test_hints_that_contradict_what_the_description_says_are_found() -> None:
 
 
 def test_a_modifying_word_before_a_read_noun_is_no_contradiction() -> None:
+    def rule_reading(name: str, description: str) -> set[str]:
+        read_only = tool(name, description, annotations={"readOnlyHint": True})
+        where = Location(server="s", tool=name)
+        return {f.rule_id for f in _annotation_findings(read_only, where, classify(read_only))}
+
     check = "Checks releases.example.com for a newer version and returns its number and date."
-    assert not _annotation_ids("update_check", check, readOnlyHint=True, openWorldHint=True)
+    assert not rule_reading("update_check", check)
     notice = "Returns the current change-freeze status before a production deploy."
+    assert not rule_reading("deploy_notice", notice)
     assert not _annotation_ids("deploy_notice", notice, readOnlyHint=True)
+    # the modifying word still counts where it is what the tool does
+    assert rule_reading("deploy_app", "Deploys the app to production.") == {"HE-ANN-001"}
