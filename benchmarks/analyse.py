@@ -120,7 +120,14 @@ Sections:
    0.833 / 0.714 -> 1.000 / 1.000; file writes 1.000 / 0.150 -> 0.938 / 0.750;
    credentials 0.350 / 0.500 -> 0.867 / 0.929; annotations 0.462 / 0.500 ->
    1.000 / 0.667; naming R 0.583 -> 0.917; egress 0.846 / 0.759 unchanged.
-   ``--skip NAME`` leaves a batch out (so that tuning never sees it).
+   Blind batches 35-38 measured the models trained on batches 0-34 (8766654)
+   and the session's start, pooled (563 items): all families P 0.829 /
+   R 0.544 -> P 0.948 / R 0.849; poisoning P 0.899 / R 0.456 -> P 0.958 /
+   R 0.838; shadowing 0.900 / 0.783 -> 0.905 / 0.826; credentials 0.200 /
+   0.200 -> 0.909 / 0.667; naming R 0.750 -> 1.000. Review fixes followed
+   (hostile-input speed, look-alike and comment false positives); the
+   shipped models learn from batches 0-38. ``--skip NAME`` leaves a batch
+   out (so that tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
    against the scenario's expectations.
