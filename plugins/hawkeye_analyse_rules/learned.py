@@ -48,7 +48,7 @@ from pathlib import Path
 
 from attrs import frozen
 
-from hawkeye_analyse_rules.surface import Surface
+from hawkeye_analyse_rules.surface import Surface, lowered
 from hawkeye_analyse_rules.text import Clean
 
 __all__ = [
@@ -134,7 +134,7 @@ def with_rules(text: Mapping[str, float], rules: Mapping[str, float] | None) -> 
 def text_features(owner: Sequence[Surface]) -> dict[str, float]:
     """The features of an owner's words alone (see :func:`features`)."""
     found: dict[str, float] = {}
-    params: set[str] = set()
+    param_sets: dict[frozenset[str], None] = {}  # a tool's surfaces share one parameter set
     texts: list[str] = []
     budget = MAX_CHARS
     for surface in owner:
@@ -143,9 +143,10 @@ def text_features(owner: Sequence[Surface]) -> dict[str, float]:
         raw = surface.text[:budget]
         budget -= len(raw)  # raw characters: folding may shrink or grow the text
         texts.append(Clean(raw).s)
-        params |= {p.lower() for p in surface.params}
+        param_sets[surface.params] = None
         found["field:" + surface.field.split(".")[0]] = 1.0
     joined = " ".join(texts)
+    params = frozenset().union(*map(lowered, param_sets))
     _add_tokens(found, tokens(joined))
     if _quotes_own_param(joined, params):
         found["x:quoted_own_param"] = 1.0

@@ -47,6 +47,7 @@ from hawkeye_analyse_rules.patterns import (
     PATTERNS,
 )
 from hawkeye_analyse_rules.prefilter import Literals, needed
+from hawkeye_analyse_rules.surface import lowered
 from hawkeye_analyse_rules.text import Clean, Spans
 
 __all__ = [
@@ -324,7 +325,7 @@ def find_signals(
             start, end = clean.span(match.start(), match.end())
             detail = match.groupdict().get("dest") or ""
             found.append(Signal(category, WEIGHTS[category], start, end, detail))
-    names = {p.lower() for p in params}
+    names = lowered(params) if isinstance(params, frozenset) else {p.lower() for p in params}
     if names:
         for match in itertools.chain(EXFIL_PARAM.finditer(s), EXFIL_PARAM_SET.finditer(s)):
             param = _routed_param(s, match, names)

@@ -10,6 +10,7 @@ scanned server chooses its schemas.
 
 from __future__ import annotations
 
+import functools
 import types
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -18,7 +19,18 @@ from attrs import frozen
 
 from hawkeye_core import Location, ServerInventory, Tool
 
-__all__ = ["Surface", "location_of", "surfaces", "tool_params"]
+__all__ = ["Surface", "location_of", "lowered", "surfaces", "tool_params"]
+
+
+@functools.lru_cache(maxsize=256)
+def lowered(params: frozenset[str]) -> frozenset[str]:
+    """``params`` in lower case, computed once per parameter set.
+
+    Every surface of a tool carries the tool's parameter set: a schema of
+    20,000 properties lower-cased once per surface cost a second per tool.
+    """
+    return frozenset(p.lower() for p in params)
+
 
 MAX_DEPTH = 8
 MAX_NODES = 400

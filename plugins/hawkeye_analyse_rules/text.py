@@ -412,8 +412,13 @@ _HIDDEN_ELEMENT = re.compile(
 )
 
 
-def comments(text: str) -> Iterator[tuple[int, int, str]]:
-    """``(start, end, body)`` for each HTML, Markdown or C comment or hidden HTML element."""
+def comments(text: str, limit: int = 64) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, body)`` for the first ``limit`` HTML, Markdown or C comments or hidden
+    HTML elements (every body is read for orders: a hostile text may hold thousands)."""
+    yield from itertools.islice(_comments(text), limit)
+
+
+def _comments(text: str) -> Iterator[tuple[int, int, str]]:
     if "<!--" in text:
         for match in _HTML_COMMENT.finditer(text):
             yield match.start(), match.end(), match.group(1)
