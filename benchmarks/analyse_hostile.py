@@ -75,7 +75,9 @@ def _server(description: str, properties: int = 2) -> ServerInventory:
         description=description,
         input_schema={"type": "object", "properties": props},
     )
-    return ServerInventory(ref=ServerRef(transport="stdio", command=("x",), name="s"), tools=(tool,))
+    return ServerInventory(
+        ref=ServerRef(transport="stdio", command=("x",), name="s"), tools=(tool,)
+    )
 
 
 def _seconds(inventory: ServerInventory, repeats: int = 3) -> float:
