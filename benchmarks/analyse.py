@@ -126,8 +126,15 @@ Sections:
    R 0.838; shadowing 0.900 / 0.783 -> 0.905 / 0.826; credentials 0.200 /
    0.200 -> 0.909 / 0.667; naming R 0.750 -> 1.000. Review fixes followed
    (hostile-input speed, look-alike and comment false positives); the
-   shipped models learn from batches 0-38. ``--skip NAME`` leaves a batch
-   out (so that tuning never sees it).
+   shipped models learn from batches 0-38. Blind batches 39-42 measured that
+   final state (0620566) and the session's start, pooled (564 items): all
+   families P 0.899 / R 0.579 -> P 0.942 / R 0.862; poisoning P 0.938 /
+   R 0.469 -> P 0.971 / R 0.797; shadowing 0.833 / 0.682 -> 0.815 / 1.000;
+   hidden 1.000 / 1.000; command execution 1.000 / 1.000; file writes
+   1.000 / 0.867; credentials 0.900 / 1.000; annotations 0.833 / 0.909;
+   naming 1.000 / 0.900; egress 0.882 / 0.789 (unchanged). They are not yet
+   used for tuning or training. ``--skip NAME`` leaves a batch out (so that
+   tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
    against the scenario's expectations.
