@@ -352,12 +352,14 @@ _HINT_RULES = (
 )
 
 
-def annotation_rules(tool: Tool, caps: Capabilities) -> dict[str, float] | None:
+def annotation_rules(
+    tool: Tool, caps: Capabilities, fired: Sequence[Finding] | None = None
+) -> dict[str, float] | None:
     """What the annotations model reads beside the words; None for a tool without hints.
 
     Each boolean hint (``readOnlyHint=True``), each annotation rule that fires
-    (``rule:HE-ANN-001``), each capability the rules see (``cap:exec``) and the
-    words of the tool's name.
+    (``rule:HE-ANN-001``; ``fired``: those findings, when the caller has them),
+    each capability the rules see (``cap:exec``) and the words of the tool's name.
     """
     annotations = tool.annotations
     hints = {
@@ -365,7 +367,8 @@ def annotation_rules(tool: Tool, caps: Capabilities) -> dict[str, float] | None:
     }
     if not hints:
         return None
-    fired = _annotation_findings(tool, Location(server="", tool=tool.name), caps)
+    if fired is None:
+        fired = list(_annotation_findings(tool, Location(server="", tool=tool.name), caps))
     hints |= {"rule:" + finding.rule_id: 1.0 for finding in fired}
     hints |= {"cap:" + flag: 1.0 for _, flag, _, _ in CAPABILITY_RULES if getattr(caps, flag)}
     hints |= {"name:" + word: 1.0 for word in name_tokens(tool.name[:128])}
@@ -376,13 +379,13 @@ def _annotations_judged(
     tool: Tool, where: Location, caps: Capabilities, text: Mapping[str, float]
 ) -> Iterator[Finding]:
     """The HE-ANN findings of ``tool`` when the annotations model says its hints contradict it."""
-    hints = annotation_rules(tool, caps)
+    fired = list(_annotation_findings(tool, where, caps))  # the rules' reading, once
+    hints = annotation_rules(tool, caps, fired)
     if hints is None:
         return
     probability = load_model("annotations").probability(with_rules(text, hints))
     if probability < ANNOTATION_FINDING:
         return
-    fired = list(_annotation_findings(tool, where, caps))
     if fired:
         yield from fired
         return

@@ -243,7 +243,7 @@ def _says_something(body: str, found: list[Signal]) -> bool:
     Text hidden from people and addressed to the model ("assistant-only: ...",
     "Reviewer instruction: when you report ...") or a whole sentence of it is an
     instruction whatever its wording or language; a comment of the source's own
-    ("TODO: pagination", "toc") is not.
+    ("pagination comes later", "toc") is not.
     """
     if {s.category for s in found} & STRONG or len(found) >= 2:
         return True

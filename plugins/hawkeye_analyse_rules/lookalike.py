@@ -100,8 +100,7 @@ def lookalike_word(
     ``own`` are the tool's own surfaces: a swap of lower-case letters counts only
     when they use the imitated word.
     """
-    own_words = {w for s in own for w in _TEXT_WORD.findall(s.text[:_MAX_TEXT].lower())}
-    own_sorted = sorted(own_words)
+    own_words: list[tuple[set[str], list[str]]] = []  # read only when a lower-case swap asks
     for match in _NAME_WORD.finditer(name[:128]):
         word = match.group(0)
         lower = word.lower()
@@ -112,6 +111,13 @@ def lookalike_word(
         for real, letters in sorted(set(_swapped(word))):
             if real == lower or len(real) < 4:
                 continue
-            if _known(real, own_words, own_sorted) if letters else vocabulary.known(real):
+            if not letters:
+                if vocabulary.known(real):
+                    return word, real
+                continue
+            if not own_words:
+                words = {w for s in own for w in _TEXT_WORD.findall(s.text[:_MAX_TEXT].lower())}
+                own_words.append((words, sorted(words)))
+            if _known(real, *own_words[0]):
                 return word, real
     return None

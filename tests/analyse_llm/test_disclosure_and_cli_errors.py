@@ -34,6 +34,21 @@ from tests.analyse_llm.support import (
 )
 
 
+def _python(
+    code: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``code`` run by this Python with no HAWKEYE_* setting of the caller's (plus ``env``)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HAWKEYE_")}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_without_a_model_llm_is_not_even_imported(cli: LLMCli) -> None:
     path = tools_file(cli.folder, "calc.json", tool("add", POISONED), server="calc")
     code = (
@@ -43,15 +58,7 @@ def test_without_a_model_llm_is_not_even_imported(cli: LLMCli) -> None:
         "from hawkeye_core.cli import main\n"
         "main()\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HAWKEYE_")}
-    process = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=cli.folder,
-        env={**env, **cli.env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    process = _python(code, cwd=cli.folder, env=cli.env)
     assert process.returncode == 0, process.stderr
     assert "llm imported: False" in process.stderr
     assert "hawkeye: ai:" not in process.stderr
@@ -175,10 +182,7 @@ def test_without_the_extra_a_model_is_one_line_and_exit_2(cli: LLMCli) -> None:
         "from hawkeye_core.cli import main\n"
         "main()\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HAWKEYE_")}
-    process = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
-    )
+    process = _python(code)
 
     assert process.returncode == 2
     assert process.stderr.splitlines() == [
