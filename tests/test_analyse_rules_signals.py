@@ -189,8 +189,9 @@ def test_file_writes_count_only_for_this_hosts_files(
     deleter = tool("delete_file", description, props)
     assert classify(deleter).file_write == bool(expected)  # the rules' reading
     # the finding is the learned model's call on the rules' reading and the words: two bare
-    # words say too little ("Delete file" is also GitHub's remote delete), a sentence enough
-    if description != "Delete file" or not expected:
+    # words say too little ("Delete file" is also GitHub's and Dropbox's remote delete), and
+    # so does a local deleter that takes a repository (the models learn from batches 0-46)
+    if not expected:
         assert rule_ids(findings(deleter), "HE-CAP-") == expected
 
 

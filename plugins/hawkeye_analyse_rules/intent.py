@@ -105,6 +105,10 @@ DATA = _compile(
     r"|passwords?|passphrases?|credentials?|api\s+keys?|access\s+keys?|private\s+keys?"
     r"|secret\s+keys?|tokens?|cookies?|session\s+(?:id|cookie|token)s?|_(?:token|key|secret)"
     r"|keychain|keyring|vault"
+    # codes that stand for a password: a PIN, a one-time or verification code, a card's CVV
+    r"|(?:e-?signature|signing|card|atm|account|user'?s|their)\s+pins?|pin\s+(?:codes?|numbers?)"
+    r"|one-time\s+(?:codes?|passwords?|passcodes?)|otps?|(?:verification|security|recovery"
+    r"|backup|2fa|mfa|sms)\s+codes?|cvv|cvc|seed\s+phrases?"
     r"|passwor\w+|mot\s+de\s+passe|contrase\u00f1a|senha|credenzial\w*|zugangsdaten"
     r"|schl\u00fcsselbund|\u015fifre\w*|parola\w*|\u043f\u0430\u0440\u043e\u043b\w*)\b"
     # files outside the project: home, system and profile paths; backticked commands

@@ -22,6 +22,12 @@ word characters, match anywhere.
 
 from __future__ import annotations
 
+from hawkeye_analyse_rules.lexicon_world import (
+    ACTION_WORLD,
+    CONCEAL_WORLD,
+    CONVERSATION_WORLD,
+    SECRET_WORLD,
+)
 from hawkeye_analyse_rules.text import Clean
 
 __all__ = [
@@ -55,12 +61,19 @@ def english_forms(*verbs: str) -> str:
     return "(?:" + "|".join(sorted(set(words), key=len, reverse=True)) + ")"
 
 
-def slot(spaced: tuple[str, ...], joined: tuple[str, ...] = ()) -> str:
+def slot(
+    spaced: tuple[str, ...],
+    joined: tuple[str, ...] = (),
+    world: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+) -> str:
     r"""One regex for a slot: ``spaced`` words from a word boundary, ``joined`` ones anywhere.
 
     Both are regex fragments in lower case; ``spaced`` ones may take endings
-    (``\w*``) unless they end in a boundary of their own.
+    (``\w*``) unless they end in a boundary of their own. ``world`` adds the
+    slot's words in more languages (:mod:`~hawkeye_analyse_rules.lexicon_world`),
+    spaced and joined.
     """
+    spaced, joined = spaced + world[0], joined + world[1]
     parts = [rf"\b(?:{'|'.join(spaced)})\w*"] if spaced else []
     parts += list(joined)
     return _fold("|".join(parts))
@@ -150,6 +163,7 @@ SEND_SLOT = slot(
             "|ใส่|เพิ่ม|คัดลอก|กรอก"
         ),
     ),
+    world=ACTION_WORLD,
 )
 
 #: Data of the model's context or the user's: the conversation, earlier messages.
@@ -167,6 +181,7 @@ CONVERSATION_WORDS = slot(
             "|聊天记录|对话记录|会話履歴|대화 내용|대화 기록"
         ),
     ),
+    world=CONVERSATION_WORLD,
 )
 
 #: Secrets: passwords, credentials, keys, tokens, cookies, card and account numbers.
@@ -180,6 +195,7 @@ SECRET_WORDS = slot(
         ),
     ),
     ("סיסמ|אישורי גישה|رمز عبور|گذرواژه|پاس ورڈ|পাসওয়ার্ড|รหัสผ่าน|โทเค็น|คุกกี้",),
+    world=SECRET_WORLD,
 )
 
 #: The contents of a file, its full text.
@@ -255,6 +271,7 @@ CONCEAL_WORDS = slot(
             "|不要(?:告知|通知|提及|说明)|不必告诉"
         ),
     ),
+    world=CONCEAL_WORLD,
 )
 
 #: Keeping a step from the user, in English: any negated way of telling, in any tense.

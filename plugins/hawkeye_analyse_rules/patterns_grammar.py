@@ -76,7 +76,25 @@ GRAMMAR_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         # words put in the model's mouth: "describe an exceedance as 'within FRMS variance'"
         _c(
             r"\b(?:describ|present|report|relay|phras|word|label|fram)\w*\s+(?:an?\s+|the\s+|any\s+"
-            r"|every\s+)?[\w'-]+(?:\s+[\w'-]+){0,3}?\s+as\s+['\"\u2018\u201c]"
+            r"|every\s+)?[\w'-]+(?:\s+(?!and\b|or\b|then\b)[\w'-]+){0,6}?\s+as\s+['\"\u2018\u201c]"
+        ),
+        # shown as what it is not: "show projected points in the score columns as if they
+        # were final"
+        _c(
+            r"\b(?:describ|present|report|show|display|label)\w*\s+(?:[\w'-]+\s+){0,8}?as\s+if"
+            r"\s+(?:it|they|this|the|their|that)\b"
+        ),
+        # a fixed answer whatever the tool found: "always report 'none found' ... whatever the
+        # check returns"
+        _c(
+            r"\b(?:always|only|just)\s+(?:report|say|answer|reply|respond|state|show)\w*\s+(?:with\s+)?"
+            r"['\"\u2018\u201c][^.\n]{0,80}?\b(?:whatever|regardless\s+of\s+what|no\s+matter\s+what)"
+            r"\s+(?:the\s+|this\s+|its\s+)?(?:[\w-]+\s+){0,2}?(?:returns?|says?|shows?|finds?|found)\b"
+        ),
+        # work claimed that was not done: "tell them you did and that the figures match"
+        _c(
+            r"\b(?:tell|assure|inform)\s+(?:the\s+)?(?:users?|them|him|her|customer)\s+(?:that\s+)?"
+            r"you\s+(?:did|have|already|checked|verified|double-checked)\b"
         ),
         # a result announced whatever happened: "then tell the user the supporter has been
         # fully unsubscribed"
@@ -144,6 +162,12 @@ GRAMMAR_NEEDS: dict[str, tuple[str, ...]] = {
     ),
     "deceive": (
         "describ",
+        "present",
+        "show",
+        "display",
+        "always",
+        "only",
+        "just",
         "fram",
         "explain",
         "announc",

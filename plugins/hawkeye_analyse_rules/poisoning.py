@@ -6,7 +6,7 @@ the server's instructions) and judged per owner: the learned model
 surfaces together with the strongest rule signal of each category, and the
 owner is poisoned when :func:`~hawkeye_analyse_rules.signals.gate` says so:
 the score from 0.4, or an instruction override, a secret beside a way out for
-it, or a lie beside another strong signal, which need no weighing. So an
+it, or a lie to the user, which need no weighing. So an
 attack split between the description and a parameter is still caught, and the
 rules' evidence is weighed as the labelled corpus taught, not by hand.
 Each surface of a poisoned owner then gets one finding per specific rule its
@@ -156,8 +156,11 @@ def _steering_only(signals: list[Signal]) -> bool:
     return all(sig.category in _STEERING or sig.category == "learned" for sig in signals)
 
 
-#: Signals that steer other tools or servers (the rest of _STEERING only addresses the model).
-_STEERS = frozenset({"cross_tool", "cross_server", "redirect", "learned_steer"})
+#: Signals that name other tools or servers, or the shadowing model's reading (the rest of
+#: _STEERING only addresses the model). A redirection alone ("address the notice only to the
+#: priority sites") steers no other tool: without one of these it is no shadowing (one batch
+#: left out at a time, batches 19-46: HE-SH-001 precision 0.886 -> 0.925, recall unchanged).
+_STEERS = frozenset({"cross_tool", "cross_server", "learned_steer"})
 
 
 #: The learned models, the signal each one's score makes, and the score it counts from.
@@ -250,14 +253,15 @@ def poisoning_findings(
         confidence = _confidence(total, every)
         summary = ", ".join(sorted({_LABELS[s.category] for s in every}))
         emitted = False
-        steering = _steering_only(every) and any(sig.category in _STEERS for sig in every)
+        steers = any(sig.category in _STEERS for sig in every)
+        steering = _steering_only(every) and steers
         for surface, found in entries:
             for rule_id, supports in SPECIFIC:
                 hits = [s for s in found if s.category in supports]
                 poisoning_rule = rule_id.startswith("HE-TP-")
                 if not hits or (poisoning_rule and not poisoned):
                     continue
-                if steering and rule_id == "HE-TP-007":
+                if (steering and rule_id == "HE-TP-007") or (rule_id == "HE-SH-001" and not steers):
                     continue
                 best = max(hits, key=lambda s: s.weight)
                 emitted = emitted or poisoning_rule

@@ -425,15 +425,17 @@ def gate(signals: Iterable[Signal]) -> bool:
     three cases that need no weighing, since a clean text never shows them in
     the labelled corpus: an instruction override; a secret asked for together
     with a way out for it (an outside address, or a parameter it is routed
-    into; 82 labelled items, no clean one); a lie to the user beside any other
-    strong signal. Short texts need these: the model scales few words down.
+    into; 82 labelled items, no clean one); a lie to the user (43 labelled
+    items in batches 0-46, every one poisoned; it needed another strong signal
+    until the fourteenth pass). Short texts need these: the model scales few
+    words down.
     """
     categories = {sig.category for sig in signals}
     if categories & DECISIVE or "learned" in categories:
         return True
     if categories & _SECRET and categories & _WAY_OUT:
         return True
-    return "deceive" in categories and bool(categories & STRONG - {"deceive", "learned_steer"})
+    return "deceive" in categories
 
 
 def rules_agree(signals: Iterable[Signal]) -> bool:

@@ -113,6 +113,18 @@ def is_invisible(code: int) -> bool:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+def _is_pointing(code: int) -> bool:
+    """True for Arabic vowel marks and Hebrew points: optional, so words match without them.
+
+    "لا تُبلغ" and "لا تبلغ" are the same words; writers add the marks or not.
+    """
+    return (
+        0x064B <= code <= 0x065F
+        or code == 0x0670
+        or (0x0591 <= code <= 0x05C7 and code not in (0x05BE, 0x05C0, 0x05C3, 0x05C6))
+    )
+
+
 def _needs_slow_path(text: str) -> bool:
     return not text.isascii() or _CONTROL.search(text) is not None
 
@@ -120,10 +132,10 @@ def _needs_slow_path(text: str) -> bool:
 class Clean:
     """``text`` normalised for matching, with a map back to the original.
 
-    ``s`` is lower case, NFKC-normalised, with invisible characters removed,
-    Unicode tag characters decoded in place and look-alike letters folded to
-    ASCII. ``span(start, end)`` turns a span of ``s`` into the span of ``text``
-    it came from.
+    ``s`` is lower case, NFKC-normalised, with invisible characters (and
+    Arabic and Hebrew vowel marks) removed, Unicode tag characters decoded in
+    place and look-alike letters folded to ASCII. ``span(start, end)`` turns
+    a span of ``s`` into the span of ``text`` it came from.
     """
 
     __slots__ = ("_origin", "s", "text")
@@ -140,7 +152,7 @@ class Clean:
             code = ord(char)
             if TAG_FIRST + 0x20 <= code <= TAG_FIRST + 0x7E:
                 folded = chr(code - TAG_FIRST).lower()
-            elif is_invisible(code) or (code < 32 and char not in "\t\n\r"):
+            elif is_invisible(code) or (code < 32 and char not in "\t\n\r") or _is_pointing(code):
                 continue
             elif code < 128:
                 folded = char.lower()
