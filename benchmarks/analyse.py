@@ -132,8 +132,22 @@ Sections:
    R 0.469 -> P 0.971 / R 0.797; shadowing 0.833 / 0.682 -> 0.815 / 1.000;
    hidden 1.000 / 1.000; command execution 1.000 / 1.000; file writes
    1.000 / 0.867; credentials 0.900 / 1.000; annotations 0.833 / 0.909;
-   naming 1.000 / 0.900; egress 0.882 / 0.789 (unchanged). They are not yet
-   used for tuning or training. ``--skip NAME`` leaves a batch out (so that
+   naming 1.000 / 0.900; egress 0.882 / 0.789 (unchanged). Fifth session:
+   blind batches 43-46 measured its start (67bf433, models trained on batches
+   0-38), pooled (533 items): all families P 0.941 / R 0.855; poisoning
+   P 0.967 / R 0.811; shadowing 0.913 / 0.955; annotations 1.000 / 0.583.
+   Then batches 39-46 drove a fourteenth pass (the four slots in about fifty
+   more languages, lexicon_world.py; a lie to the user decisive alone; a
+   redirection that names no other tool no longer shadowing; models trained
+   on batches 0-46). Blind batches 47-50 (whose writers chose their own
+   languages) measured that pass (c133d91) and the session's
+   start, pooled (503 items): all families P 0.916 / R 0.845 -> P 0.930 /
+   R 0.880; poisoning P 0.946 / R 0.779 -> P 0.958 / R 0.838; shadowing
+   0.885 / 0.958 -> 0.958 / 0.958; command execution 0.857 / 0.750 ->
+   0.875 / 0.875; hidden 0.931 / 1.000, file writes 0.875 / 1.000, egress
+   0.850 / 0.895, credentials 0.727 / 1.000, annotations 1.000 / 0.700,
+   naming 1.000 / 0.833 (unchanged by the pass). They are not yet used for
+   tuning or training. ``--skip NAME`` leaves a batch out (so that
    tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
