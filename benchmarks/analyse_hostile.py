@@ -64,6 +64,9 @@ CASES: dict[str, Callable[[], str]] = {
     "'[//]: # (' repeated": lambda: "[//]: # (" * (SIZE // 9),
     "digits and spaces (IBANs)": lambda: "DE89 3704 " * (SIZE // 10),
     "'no need to' repeated (concealment)": lambda: "no need to " * (SIZE // 11),
+    "a secret kept from the user, no full stop": lambda: (
+        "password do not tell the user " * (SIZE // 30)
+    ),
     "other servers, many languages": lambda: "otros servidores andre servere " * (SIZE // 31),
 }
 

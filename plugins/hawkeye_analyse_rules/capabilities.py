@@ -23,6 +23,7 @@ from hawkeye_analyse_rules.capability_words import (
     BROWSER,
     CRED_DESC,
     CRED_WORDS,
+    DESC_NEGATION,
     DESTROY_DESC,
     DESTROY_WORDS,
     EXEC_DESC,
@@ -37,6 +38,7 @@ from hawkeye_analyse_rules.capability_words import (
     LOCAL,
     LOCAL_PATH_DELETED,
     MASKED,
+    MODIFY_DESC,
     MODIFY_WORDS,
     NAVIGATE,
     NEGATION,
@@ -254,6 +256,15 @@ READ_NOUNS = frozenset(
 )
 
 
+def _admitted(pattern: re.Pattern[str], description: str) -> str | None:
+    """The first change ``pattern`` finds in ``description`` that no negation just before denies."""
+    text = description.lower()
+    for said in pattern.finditer(text):
+        if not DESC_NEGATION.search(text, max(0, said.start() - 25), said.start()):
+            return said.group(0)
+    return None
+
+
 def _annotation_findings(tool: Tool, where: Location, caps: Capabilities) -> Iterator[Finding]:
     annotations = tool.annotations
     tokens = name_tokens(tool.name)
@@ -265,11 +276,11 @@ def _annotation_findings(tool: Tool, where: Location, caps: Capabilities) -> Ite
     modifying = (named | {verb}) & MODIFY_WORDS
     destroying = (words | {verb}) & DESTROY_WORDS
     if not destroying:  # "Archiving permanently deletes the ticket"
-        said = DESTROY_DESC.search(tool.description.lower())
-        if said and not NEGATION.search(
-            tool.description.lower(), max(0, said.start() - 20), said.start()
-        ):
-            destroying = {said.group(0)}
+        said = _admitted(DESTROY_DESC, tool.description)
+        destroying = {said} if said else destroying
+    if not modifying:
+        said = _admitted(MODIFY_DESC, tool.description)
+        modifying = {said} if said else modifying
     changes = modifying | destroying
     if annotations.get("readOnlyHint") is True and (changes or caps.exec or caps.file_write):
         why = ", ".join(sorted(changes)) or ("executes commands" if caps.exec else "writes files")
@@ -311,12 +322,15 @@ def _capability_evidence(tool: Tool) -> str:
 #: 21 batches; batches 19-22 blind to these rules): file writes P 0.792 / R 0.545 by the
 #: rules, P 0.945 / R 0.675 with the model (19-22: 0.357 / 0.312 and 0.875 / 0.875);
 #: credentials 0.600 / 0.577 and 0.927 / 0.731 (19-22: 0.333 / 0.273 and 0.909 / 0.909);
-#: command execution 0.964 / 0.675 and 0.968 / 0.750. For egress the model traded recall for
-#: precision (0.827 / 0.743 against the rules' 0.833 / 0.780), so the rules decide.
+#: command execution 0.964 / 0.675 and 0.968 / 0.750. For egress the model first traded
+#: recall for precision (0.827 / 0.743 against the rules' 0.833 / 0.780) and the rules
+#: decided; with 52 batches (fifteenth pass, seven folds of batches) it beats them from 0.5:
+#: P 0.862 / R 0.795 against 0.844 / 0.806 on all, 0.883 / 0.846 against 0.854 / 0.828 on
+#: batches 19-50. (``None``: the rules decide; every capability has a model now.)
 CAPABILITY_RULES: tuple[tuple[str, str, str | None, float], ...] = (
     ("HE-CAP-001", "exec", "capability-exec", 0.4),
     ("HE-CAP-002", "file_write", "capability-file-write", 0.4),
-    ("HE-CAP-003", "egress", None, 0.0),
+    ("HE-CAP-003", "egress", "capability-egress", 0.5),
     ("HE-CAP-004", "credentials", "capability-credentials", 0.4),
 )
 

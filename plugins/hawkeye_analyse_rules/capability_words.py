@@ -14,6 +14,7 @@ __all__ = [
     "BROWSER",
     "CRED_DESC",
     "CRED_WORDS",
+    "DESC_NEGATION",
     "DESTROY_DESC",
     "DESTROY_WORDS",
     "EXEC_DESC",
@@ -28,6 +29,7 @@ __all__ = [
     "LOCAL",
     "LOCAL_PATH_DELETED",
     "MASKED",
+    "MODIFY_DESC",
     "MODIFY_WORDS",
     "NAVIGATE",
     "NEGATION",
@@ -343,6 +345,25 @@ MODIFY_WORDS = frozenset(
         "transfer",
         "pay",
         "publish",
+        # verbs that change state and are seldom nouns (fifteenth pass, from batches 41-50)
+        "withdraw",
+        "cancel",
+        "renew",
+        "accept",
+        "approve",
+        "reject",
+        "prune",
+        "rebuild",
+        "replace",
+        "restore",
+        "assign",
+        "submit",
+        "disable",
+        "enable",
+        "suspend",
+        "rotate",
+        "mark",
+        "unlock",
     }
 )
 DESTROY_WORDS = frozenset(
@@ -367,8 +388,25 @@ DESTROY_WORDS = frozenset(
 )
 DESTROY_DESC = re.compile(
     r"\b(?:empt(?:y|ies|ying)\s+(?:the\s+)?(?:trash|bin|recycle\s+bin|mailbox|folder)"
-    r"|permanently\s+(?:delete|deletes|deleted|remove|removes|removed|erase|erases|erased)"
-    r"|deletes|purges|wipes|erases|cannot\s+be\s+(?:undone|reversed|restored|recovered))\b"
+    r"|permanently\s+(?:delet|remov|eras|purg|discard)\w*"
+    r"|deletes|purges|wipes|erases|cannot\s+be\s+(?:undone|reversed|restored|recovered)"
+    # later in the text, in any form: "tidies the trail by removing entries older than 90
+    # days", "overwriting the target file", "backups older than 30 days are pruned"
+    r"|(?:deleting|removing|purging|wiping|erasing|overwrites|overwriting)"
+    r"|(?:is|are|get|gets)\s+(?:pruned|purged|deleted|removed|wiped|erased|overwritten))\b"
+    # "are deleted automatically after 7 days" is a retention policy, not the tool's act
+    r"(?!\s+(?:automatically|after\b|by\s+(?:policy|the\s+system)|within\b|\d))"
+)
+#: A negation before a change the description names: "instead of overwriting", "nothing is
+#: overwritten", "without deleting anything".
+DESC_NEGATION = re.compile(r"\b(?:not|never|no|nothing|without|instead\s+of)\b|n't\b")
+#: A change the description admits after its first verb: "Shows the renewal terms. Calling it
+#: accepts the renewal and charges the card on file."
+MODIFY_DESC = re.compile(
+    r"\b(?:calling\s+it|it\s+also|this\s+also|and\s+also)\s+(?:\w+\s+){0,2}?(?:accepts|charges"
+    r"|cancels|submits|sends|publishes|updates|writes|moves|resets|revokes|transfers|creates"
+    r"|modifies|changes|books|places|replaces|rebuilds)\b"
+    r"|\b(?:charges|debits)\s+(?:the\s+)?(?:card|account|customer)\b"
 )
 NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b")
 LEAD_VERB = re.compile(r"^\s*(?:this\s+tool\s+)?([a-z]+?)(?:s|es)?\b")

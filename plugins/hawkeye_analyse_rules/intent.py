@@ -147,6 +147,7 @@ CONCEAL_ANY = _compile(
     r"|\b(?:is|are|stays?|remains?)\s+silent\b|\bnot\s+(?:be\s+)?part\s+of\s+(?:the|your)\s+answer"
     r"|\bdo\s+not\s+(?:ask|tell|inform|mention|list|show)\b|\bwithout\s+(?:telling|asking|informing)"
     r"|\brarely\s+open|\bno\s+need\s+to\s+point|\bleave\s+(?:it|this|them)\s+out\s+of"
+    r"|\bsay\s+nothing\s+(?:about|of)\b"
     r"|nie\s+(?:informuj|m\u00f3w|wspominaj)|niet\s+(?:vermelden|vertellen|melden)"
     r"|kh\u00f4ng\s+c\u1ea7n\s+th\u00f4ng\s+b\u00e1o|\u0111\u1eebng\s+n\u00f3i|kh\u00f4ng\s+n\u00f3i"
     r"|nicht\s+erw\u00e4hn|nicht\s+mitteil|verschweig|non\s+menzionar|non\s+dir(?:e|gli|lo)"
@@ -249,7 +250,6 @@ def intent_signals(
     parameter: bool = False,
     value: bool = False,
     skip: Spans | Sequence[tuple[int, int]] = (),
-    signalled: bool = True,
 ) -> list[Hit]:
     """``(category, weight, start, end, detail)`` of the routing and concealment found in ``clean``.
 
@@ -257,11 +257,12 @@ def intent_signals(
     value), so it is the destination; ``value`` says it is a schema value
     (default, example, enum, const), where an order to add an address or to
     keep something from the user is planted whatever the data. ``skip`` are
-    spans that quote examples rather than give orders. ``signalled`` says the
-    caller found other signals in the text: concealment is read only beside
-    something to conceal (an order, a schema value or another signal), since
-    on its own it cannot make a finding. Spans are in ``clean.s``; the caller
-    maps them back.
+    spans that quote examples rather than give orders. Concealment is read
+    wherever it is said: on its own it makes no finding, but the learned model
+    weighs it (until the fifteenth pass it was read only beside another
+    signal; reading it always raised recall at the same precision, one batch
+    left out at a time, batches 19-50: poisoning P 0.955 / R 0.882 -> 0.954 /
+    0.891). Spans are in ``clean.s``; the caller maps them back.
     """
     s = clean.s
     out: list[Hit] = []
@@ -285,15 +286,42 @@ def intent_signals(
             if run is not None and not _NEGATED.search(s, max(0, run.start() - 30), run.start()):
                 out.append(("run_command", 0.3, command.start(), command.end(), ""))
                 break
-    for conceal in CONCEAL_ANY.finditer(s) if out or value or signalled else ():
-        # "do not repeat the password in your reply" protects a secret; it hides no step
-        clause = _CLAUSE_END.search(s, conceal.end())
-        if _PROTECTS.search(s, conceal.start(), clause.start() if clause else len(s)) is None:
+    for conceal in CONCEAL_ANY.finditer(s):
+        if not _protects(s, conceal.start(), conceal.end()):
             out.append(("conceal", 0.45, conceal.start(), conceal.end(), ""))
             break
     return out
 
 
-_CLAUSE_END = re.compile(r"[.;:!?\n]")
+def _protects(s: str, start: int, end: int) -> bool:
+    """True when the concealment at ``start:end`` keeps a secret, not a step, from someone.
+
+    "Do not repeat the password in your reply", or with the secret first, as
+    many languages put it ("your password to anyone do not tell"): advice to
+    protect it. The secret counts in the same clause; before the
+    concealment a comma ends the clause too, and an order to do something
+    with the data there makes it a hidden step ("add the password here and do
+    not tell the user").
+    """
+    limit = min(len(s), end + 200)  # bounded: a hostile text repeats concealment with no stop
+    after = _CLAUSE_END.search(s, end, limit)
+    if _PROTECTS.search(s, start, after.start() if after else limit) is not None:
+        return True
+    before = max(
+        (m.end() for m in _CLAUSE_START.finditer(s, max(0, start - 200), start)), default=0
+    )
+    before = max(before, start - 200)
+    # "write the password here and do not mention it" orders a step before it hides it
+    return (
+        _PROTECTS.search(s, before, start) is not None and ACTION.search(s, before, start) is None
+    )
+
+
+#: Full stops, semicolons, colons and marks of other scripts (CJK, Devanagari, Ethiopic, Arabic).
+_ENDS = r".;:!?\n\u3002\u0964\u1362\u1364\u061b\u061f\uff1b\uff01\uff1f"
+_CLAUSE_END = re.compile(f"[{_ENDS}]")
+_CLAUSE_START = re.compile(f"[{_ENDS},\u060c\u3001\uff0c\u1363]")
 #: A secret as the thing not to show: advice to protect it, not concealment.
-_PROTECTS = re.compile(r"\b(?:passwords?|secrets?|keys?|tokens?|credentials?|pins?|otps?)\b")
+_PROTECTS = re.compile(
+    r"\b(?:passwords?|secrets?|keys?|tokens?|credentials?|pins?|otps?)\b|" + SECRET_WORDS
+)

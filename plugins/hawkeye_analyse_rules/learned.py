@@ -68,7 +68,12 @@ __all__ = [
 ]
 
 #: The capability families a model is trained for (on tools only, see learned_train).
-CAPABILITY_FAMILIES = ("capability-exec", "capability-file-write", "capability-credentials")
+CAPABILITY_FAMILIES = (
+    "capability-exec",
+    "capability-file-write",
+    "capability-egress",
+    "capability-credentials",
+)
 #: Families judged per tool from the rules' reading of the tool (see learned_train): what a
 #: tool can do, and annotations that contradict it (tools with annotation hints only).
 TOOL_FAMILIES = (*CAPABILITY_FAMILIES, "annotations")

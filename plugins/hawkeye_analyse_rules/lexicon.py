@@ -74,9 +74,53 @@ def slot(
     spaced and joined.
     """
     spaced, joined = spaced + world[0], joined + world[1]
-    parts = [rf"\b(?:{'|'.join(spaced)})\w*"] if spaced else []
-    parts += list(joined)
-    return _fold("|".join(parts))
+    parts = [_fold(rf"\b(?:{'|'.join(spaced)})\w*")] if spaced else []
+    # the joined words that start with a letter of another script sit behind one look-ahead,
+    # so that at an ASCII character the regex tries none of them (a third of the time the
+    # slots took on English text); a word that starts otherwise stays outside it
+    alternatives = [_fold(a) for fragment in joined for a in _alternatives(fragment)]
+    guarded = [a for a in alternatives if _starts_non_ascii(a)]
+    if guarded:
+        parts.append(rf"(?=[^\x00-\x7f])(?:{'|'.join(guarded)})")
+    parts += [a for a in alternatives if not _starts_non_ascii(a)]
+    return "|".join(parts)
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a regex fragment (``|`` outside groups and classes)."""
+    out: list[str] = []
+    depth = 0
+    in_class = False
+    start = 0
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            out.append(pattern[start:index])
+            start = index + 1
+        index += 1
+    out.append(pattern[start:])
+    return out
+
+
+def _starts_non_ascii(alternative: str) -> bool:
+    """True when every match of ``alternative`` starts with its first, non-ASCII, character."""
+    return (
+        bool(alternative)
+        and not alternative[0].isascii()
+        and alternative[1:2] not in ("?", "*", "{", "+")
+    )
 
 
 def _fold(pattern: str) -> str:

@@ -43,7 +43,8 @@ CONCEAL_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         # Albanian, Basque, Catalan, Welsh, Irish
         "mos (?:i |ia |u )?(?:thuaj|thoni|trego|tregoni|përmend|përmendni|njofto|njoftoni)"
         "|pa (?:i |e )?(?:treguar|njoftuar|përmendur)"
-        "|ez (?:esan|aipatu|jakinarazi)|esan gabe"
+        "|ez (?:esan|aipatu|jakinarazi|azaldu)|esan gabe"
+        "|ez da beharrezkoa (?:\\w+ )?(?:aipatzea|esatea|jakinaraztea)"
         "|no (?:li |els )?(?:diguis|digueu|mencionis|informis)|sense (?:dir|avisar|informar)"
         "|peidiwch â (?:dweud|sôn)|heb ddweud|ná habair|ná luaigh",
         # Dutch, German, Italian, Portuguese, Spanish, French: forms the first list missed
@@ -74,7 +75,7 @@ CONCEAL_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         "|đừng (?:thông báo|đề cập|nhắc|cho (?:\\w+ ){0,3}biết)"
         "|không (?:đề cập|cho (?:\\w+ ){0,3}biết|thông báo cho)",
         # Georgian, Armenian
-        "არ უთხრა|არ უთხრათ|ნუ ეტყვი|არ ახსენო|არ ახსენოთ|შეტყობინების გარეშე"
+        "არ უთხრა|არ უთხრათ|ნუ ეტყვი|არ ახსენო|არ ახსენოთ|ნუ ახსენებ|შეტყობინების გარეშე"
         "|մի ասա|մի ասեք|մի նշիր|մի նշեք|առանց տեղեկացնելու|մի տեղեկացրու|մի տեղեկացրեք",
     ),
     (
@@ -126,7 +127,7 @@ ACTION_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         "|жіберіңіз|қосыңыз|жазыңыз|енгізіңіз|көшіріңіз|aika|rubuta|kwafi|ƙara|thumela|engeza"
         "|kopisha|yongeza|ku dar|ku qor|geli\\b|tuliskan|catat|điền|sao chép|chép|đính kèm|chèn",
         # Georgian, Armenian
-        "დაამატე|გაგზავნე|ჩასვი|ჩაწერე|დააკოპირე|მიამაგრე|შეიყვანე|ավելացր|ուղարկ|գրիր|գրեք"
+        "დაამატე|გაგზავნე|ჩასვი|ჩაწერე|დააკოპირე|მიამაგრე|შეიყვანე|მიაწერ|დაურთ|ավելացր|ուղարկ|գրիր|գրեք"
         "|պատճենիր|տեղադրիր|կցիր",
     ),
     (

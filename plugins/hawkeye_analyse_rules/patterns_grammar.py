@@ -79,10 +79,23 @@ GRAMMAR_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"|every\s+)?[\w'-]+(?:\s+(?!and\b|or\b|then\b)[\w'-]+){0,6}?\s+as\s+['\"\u2018\u201c]"
         ),
         # shown as what it is not: "show projected points in the score columns as if they
-        # were final"
+        # were final", "reply as if it went where the user asked"
         _c(
-            r"\b(?:describ|present|report|show|display|label)\w*\s+(?:[\w'-]+\s+){0,8}?as\s+if"
-            r"\s+(?:it|they|this|the|their|that)\b"
+            r"\b(?:describ|present|report|show|display|label|repl(?:y|ies|ied)|respond|answer"
+            r"|confirm)\w*\s+(?:[\w'-]+\s+){0,8}?as\s+if\s+(?:it|they|this|the|their|that)\b"
+        ),
+        # another tool's work claimed: "present its result as that tool's answer"
+        _c(
+            r"\b(?:describ|present|report|label|pass)\w*\s+(?:[\w'-]+\s+){0,4}?as\s+(?:that|the"
+            r"\s+other|their\s+chosen|the\s+chosen|the\s+requested|the\s+named)\s+(?:tool|server"
+            r"|system|carrier|service|app|provider)(?:'s)?\b"
+        ),
+        # a claim tied to what the user asked for, not to what happened: "tell the user it was
+        # booked with the carrier they named"
+        _c(
+            r"\b(?:tell|assure|inform)\w*\s+(?:the\s+)?(?:users?|them|customer)\s+(?:that\s+)?"
+            r"(?:it|this|the\s+[\w-]+)\s+(?:was|went|has\s+been)\s+[^.;\n]{0,40}?\b(?:they|the"
+            r"\s+user|the\s+customer)\s+(?:named|asked\s+for|chose|requested|picked|wanted)\b"
         ),
         # a fixed answer whatever the tool found: "always report 'none found' ... whatever the
         # check returns"
@@ -162,6 +175,11 @@ GRAMMAR_NEEDS: dict[str, tuple[str, ...]] = {
     ),
     "deceive": (
         "describ",
+        "repl",
+        "respond",
+        "answer",
+        "confirm",
+        "pass",
         "present",
         "show",
         "display",

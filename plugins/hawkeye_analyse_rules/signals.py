@@ -342,7 +342,7 @@ def find_signals(
         found += _named_route(clean, sensitive_at, names)
     have = {sig.category for sig in found}
     for category, weight, a, b, detail in intent_signals(
-        clean, names, parameter=parameter, value=value, skip=regions, signalled=bool(found)
+        clean, names, parameter=parameter, value=value, skip=regions
     ):
         if category not in have:
             start, end = clean.span(a, b)

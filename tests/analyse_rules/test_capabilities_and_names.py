@@ -39,21 +39,37 @@ def test_capabilities_of_real_tools(rel: str, name: str, expected: set[str]) -> 
 
 
 @pytest.mark.parametrize(
-    ("name", "description", "expected"),
+    ("name", "description", "params", "expected"),
     [
-        ("run_tests", "Runs the project's test suite with pytest.", {"HE-CAP-001"}),
+        (
+            "run_tests",
+            "Runs the project's test suite with pytest.",
+            {"path": "Project"},
+            {"HE-CAP-001"},
+        ),
         # egress is a destination the caller chooses: a message to any address, not to the
-        # service's own fixed channel or store
-        ("notify", "Posts a summary to the team channel.", set()),
-        ("notify", "Posts a summary to any channel the caller names.", {"HE-CAP-003"}),
-        ("email_report", "Emails the report to any address.", {"HE-CAP-003"}),
-        ("get_weather", "Returns the weather for a city.", set()),
+        # service's own fixed channel or store; the model reads the parameters' words too
+        ("notify", "Posts a summary to the team channel.", {"text": "Summary"}, set()),
+        (
+            "notify",
+            "Posts a summary to any channel the caller names.",
+            {"channel": "Channel to post to", "text": "Summary"},
+            {"HE-CAP-003"},
+        ),
+        (
+            "email_report",
+            "Emails the report to any address.",
+            {"to": "Recipient address", "report_id": "Report"},
+            {"HE-CAP-003"},
+        ),
+        ("get_weather", "Returns the weather for a city.", {"city": "City"}, set()),
     ],
 )
 def test_capabilities_from_names_and_leading_sentences(
-    name: str, description: str, expected: set[str]
+    name: str, description: str, params: dict[str, str], expected: set[str]
 ) -> None:
-    assert rule_ids(findings(inventory(tool(name, description))), "HE-CAP-") == expected
+    props = {param: {"type": "string", "description": text} for param, text in params.items()}
+    assert rule_ids(findings(inventory(tool(name, description, props))), "HE-CAP-") == expected
 
 
 def test_annotations_that_contradict_the_tool() -> None:
