@@ -146,8 +146,20 @@ Sections:
    0.885 / 0.958 -> 0.958 / 0.958; command execution 0.857 / 0.750 ->
    0.875 / 0.875; hidden 0.931 / 1.000, file writes 0.875 / 1.000, egress
    0.850 / 0.895, credentials 0.727 / 1.000, annotations 1.000 / 0.700,
-   naming 1.000 / 0.833 (unchanged by the pass). They are not yet used for
-   tuning or training. ``--skip NAME`` leaves a batch out (so that
+   naming 1.000 / 0.833 (unchanged by the pass). Batches 47-50 then drove a
+   fifteenth pass (egress judged by a model; concealment read everywhere and
+   weighed; steering beside a poisoning score of 0.6 is poisoning too; more
+   forms of lies; changes a read-only tool's description admits; models
+   trained on batches 0-50). Blind batches 51-58 (992 items, written meanwhile;
+   writers chose their own languages) measured the session's start (67bf433),
+   the fourteenth pass (c133d91) and the fifteenth (1333b3b), item misses
+   unread; pooled: all families P 0.963 / R 0.814 -> 0.962 / 0.861 -> 0.963 /
+   0.887; poisoning P 0.975 / R 0.747 -> 0.974 / 0.834 -> 0.963 / 0.875;
+   shadowing 0.925 / 0.949 throughout; annotations 0.824 / 0.667 -> 0.947 /
+   0.857 (fifteenth); egress 0.941 / 0.821 -> 0.969 / 0.795 (fifteenth);
+   hidden 0.961 / 1.000, command execution 1.000 / 1.000, file writes 0.969 /
+   0.886, credentials 1.000 / 0.750-0.812, naming 1.000 / 0.875. They are not
+   yet used for tuning or training. ``--skip NAME`` leaves a batch out (so that
    tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
