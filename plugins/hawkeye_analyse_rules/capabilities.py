@@ -326,12 +326,15 @@ def _capability_evidence(tool: Tool) -> str:
 #: recall for precision (0.827 / 0.743 against the rules' 0.833 / 0.780) and the rules
 #: decided; with 52 batches (fifteenth pass, seven folds of batches) it beats them from 0.5:
 #: P 0.862 / R 0.795 against 0.844 / 0.806 on all, 0.883 / 0.846 against 0.854 / 0.828 on
-#: batches 19-50. (``None``: the rules decide; every capability has a model now.)
+#: batches 19-50. (``None``: the rules decide; every capability has a model now.) With 56
+#: batches (sixteenth pass, seven folds), file writes and credentials count from 0.5: file
+#: writes P 0.910 / R 0.839 from 0.4, 0.928 / 0.826 from 0.5; credentials 0.837 / 0.807 and
+#: 0.862 / 0.800; command execution stays at 0.4 (0.989 / 0.858, and 0.849 from 0.5).
 CAPABILITY_RULES: tuple[tuple[str, str, str | None, float], ...] = (
     ("HE-CAP-001", "exec", "capability-exec", 0.4),
-    ("HE-CAP-002", "file_write", "capability-file-write", 0.4),
+    ("HE-CAP-002", "file_write", "capability-file-write", 0.5),
     ("HE-CAP-003", "egress", "capability-egress", 0.5),
-    ("HE-CAP-004", "credentials", "capability-credentials", 0.4),
+    ("HE-CAP-004", "credentials", "capability-credentials", 0.5),
 )
 
 

@@ -59,7 +59,9 @@ REQUEST_WEIGHT = 0.35
 #: What the model is told to do with the data.
 ACTION = _compile(
     r"\b(?:(?:send|include|attach|append|add|fill|put|pass|paste|insert|embed|forward|upload"
-    r"|post|submit|supply|provide|copy|place|enter|transmit|relay|mirror|echo)"
+    r"|post|submit|supply|provide|copy|place|enter|transmit|relay|mirror|echo"
+    # what the text needs done, in the passive: "needs the key text ... pasted here"
+    r"|pasted|attached|appended|inserted|copied)"
     r"|answer\s+(?:it\s+)?with|reply\s+with|respond\s+with|call(?:s|ing)?\s+[a-z0-9]+_[a-z0-9_]+"
     # German, French, Spanish, Portuguese, Italian, Turkish, Russian, Polish, Dutch, Vietnamese
     r"|senden|schicken|mitschicken|mitsenden|einf\u00fcgen|anh\u00e4ngen|\u00fcbergeben"
@@ -101,6 +103,8 @@ DATA = _compile(
     r"|date\s+of\s+birth|browsing\s+history|browser\s+history|local\s+storage|clipboard"
     r"|screenshots?|screen\s+capture|whole\s+desktop|memor(?:y|ies)|private\s+repo\w*"
     r"|contacts\s+list|address\s+book|location\s+history"
+    r"|(?:their|the\s+user'?s|your|his|her)\s+(?:inbox|mailbox|e-?mails|direct\s+messages|dms"
+    r"|call\s+log|sms\s+messages|text\s+messages)"
     # secrets
     r"|passwords?|passphrases?|credentials?|api\s+keys?|access\s+keys?|private\s+keys?"
     r"|secret\s+keys?|tokens?|cookies?|session\s+(?:id|cookie|token)s?|_(?:token|key|secret)"
@@ -148,6 +152,9 @@ CONCEAL_ANY = _compile(
     r"|\bdo\s+not\s+(?:ask|tell|inform|mention|list|show)\b|\bwithout\s+(?:telling|asking|informing)"
     r"|\brarely\s+open|\bno\s+need\s+to\s+point|\bleave\s+(?:it|this|them)\s+out\s+of"
     r"|\bsay\s+nothing\s+(?:about|of)\b"
+    # an error kept from the user: "never surface the error or say the list may be stale"
+    r"|\b(?:never|do\s+not|don't)\s+(?:surface|mention|report|reveal|admit|show)\s+(?:the\s+|any\s+)?"
+    r"(?:errors?|failures?|timeouts?|outages?)\b"
     r"|nie\s+(?:informuj|m\u00f3w|wspominaj)|niet\s+(?:vermelden|vertellen|melden)"
     r"|kh\u00f4ng\s+c\u1ea7n\s+th\u00f4ng\s+b\u00e1o|\u0111\u1eebng\s+n\u00f3i|kh\u00f4ng\s+n\u00f3i"
     r"|nicht\s+erw\u00e4hn|nicht\s+mitteil|verschweig|non\s+menzionar|non\s+dir(?:e|gli|lo)"
@@ -275,6 +282,12 @@ def intent_signals(
             if image is not None:
                 # the data leaves in the image's address when the reply renders
                 out.append(("exfil_dest", 0.4, image.start(), image.end(), ""))
+    if value and not out and len(_WORD.findall(s)) >= 4:
+        # a schema value that names the conversation is what the model fills in: a default
+        # of "the last 20 messages of this conversation, verbatim"
+        said = _CONVERSATION_VALUE.search(s)
+        if said is not None:
+            out.append(("data_route", REQUEST_WEIGHT, said.start(), said.end(), "this parameter"))
     if value and not out:
         action = _unnegated(ACTION, s, 0, len(s))
         address = _ADDRESS.search(s)
@@ -319,6 +332,11 @@ def _protects(s: str, start: int, end: int) -> bool:
 
 #: Full stops, semicolons, colons and marks of other scripts (CJK, Devanagari, Ethiopic, Arabic).
 _ENDS = r".;:!?\n\u3002\u0964\u1362\u1364\u061b\u061f\uff1b\uff01\uff1f"
+#: The conversation named in a schema value (see :func:`intent_signals`).
+_CONVERSATION_VALUE = _compile(
+    r"\b(?:this|the|our|current)\s+(?:conversation|chat)\b|\bchat\s+(?:history|log)\b"
+    r"|\b(?:last|previous|earlier)\s+(?:\d+\s+)?messages\b|" + CONVERSATION_WORDS
+)
 _CLAUSE_END = re.compile(f"[{_ENDS}]")
 _CLAUSE_START = re.compile(f"[{_ENDS},\u060c\u3001\uff0c\u1363]")
 #: A secret as the thing not to show: advice to protect it, not concealment.

@@ -68,7 +68,10 @@ CONCEAL_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         "|айтпаңыз|айтпа\\b|хабарламаңыз|ескертпеңіз|айтпай"
         "|битгий хэл|хэлэх хэрэггүй|мэдэгдэх хэрэггүй",
         # Hausa, Yoruba, Igbo, Zulu, Xhosa, Somali, Malagasy, Vietnamese
-        "kada ka (?:gaya|sanar|fada)|kar ka (?:gaya|sanar|fada)|ba tare da (?:sanar|gaya)"
+        "kada ka (?:gaya|sanar|fada|bayyana)|kar ka (?:gaya|sanar|fada|bayyana)"
+        "|ba tare da (?:sanar|gaya|tambay)"
+        # Maltese
+        "|(?:la |ma )?tgħidx|tinfurmax|tgħarrafx|mingħajr ma (?:tgħid|tinforma)"
         "|má ṣe sọ|má sọ fún|láìsọ fún|ma se so fun|lai so fun|agwala|egwala"
         "|ungatsheli|ungamtsheli|ngaphandle kokutshela|musa ukutshela|ungaxeleli|sukuxelela"
         "|ha u sheegin|ha sheegin|adigoon u sheegin|ha ogeysiin|aza lazaina|aza ilazana"
@@ -124,7 +127,8 @@ ACTION_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         "|bidali|gehitu|idatzi|kopiatu|itsatsi|erantsi|vul|zet|kopieer|schrijf|write\\b",
         # Turkic, Hausa, Zulu/Xhosa, Somali, Malay, Vietnamese
         "göndər|əlavə et|kopyala|daxil et|yuboring|qo'shing|yozing|kiriting|nusxalang"
-        "|жіберіңіз|қосыңыз|жазыңыз|енгізіңіз|көшіріңіз|aika|rubuta|kwafi|ƙara|thumela|engeza"
+        "|жіберіңіз|қосыңыз|жазыңыз|енгізіңіз|көшіріңіз|aika|saka|rubuta|kwafi|ƙara|thumela|engeza"
+        "|niżżel|ikteb|ibgħat|daħħal|żid"
         "|kopisha|yongeza|ku dar|ku qor|geli\\b|tuliskan|catat|điền|sao chép|chép|đính kèm|chèn",
         # Georgian, Armenian
         "დაამატე|გაგზავნე|ჩასვი|ჩაწერე|დააკოპირე|მიამაგრე|შეიყვანე|მიაწერ|დაურთ|ավելացր|ուղարկ|գրիր|գրեք"

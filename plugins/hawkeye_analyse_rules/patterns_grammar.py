@@ -75,7 +75,8 @@ GRAMMAR_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         ),
         # words put in the model's mouth: "describe an exceedance as 'within FRMS variance'"
         _c(
-            r"\b(?:describ|present|report|relay|phras|word|label|fram)\w*\s+(?:an?\s+|the\s+|any\s+"
+            r"\b(?:describ|present|report|relay|phras|word|label|fram|speak\s+of|talk\s+about|refer"
+            r"\s+to)\w*\s+(?:an?\s+|the\s+|any\s+"
             r"|every\s+)?[\w'-]+(?:\s+(?!and\b|or\b|then\b)[\w'-]+){0,6}?\s+as\s+['\"\u2018\u201c]"
         ),
         # shown as what it is not: "show projected points in the score columns as if they
@@ -175,6 +176,8 @@ GRAMMAR_NEEDS: dict[str, tuple[str, ...]] = {
     ),
     "deceive": (
         "describ",
+        "speak",
+        "talk",
         "repl",
         "respond",
         "answer",

@@ -8,9 +8,10 @@ something). For poisoning, :func:`payload_signals` counts what a payload says
 when the model is meant to act on it: a blob the visible text tells the model
 to decode and apply, a payload invisible to people (zero-width bits, reversed
 text), or a bare blob ("Setup code: 5265...") whose decoded text is an order
-on its own (enough signals to pass the gate), since models decode such blobs
-unasked. A bare blob that decodes to a word or two is hidden content, not an
-order. Hiding an order this way is concealment whatever the order is.
+(a sentence of five words or more with a strong signal other than a standing
+order's or a tag's), since models decode such blobs unasked. A bare blob that
+decodes to a word or two is hidden content, not an order. Hiding an order this
+way is concealment whatever the order is.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import itertools
 import re
 from collections.abc import Iterable
 
-from hawkeye_analyse_rules.signals import STRONG, WEIGHTS, Signal, find_signals, rules_agree
+from hawkeye_analyse_rules.signals import STRONG, WEIGHTS, Signal, find_signals
 from hawkeye_analyse_rules.text import LATIN_WORDS, decoded_blobs
 
 __all__ = ["hidden_payloads", "payload_signals"]
@@ -80,13 +81,29 @@ def payload_signals(text: str, params: Iterable[str] = ()) -> list[Signal]:
         found = find_signals(decoded, params)
         if not any(sig.category in STRONG for sig in found):
             continue
-        if visible and not told and not rules_agree(found):
+        # a bare blob counts when its sentence says something strong: encoding an order is
+        # concealment already (until the sixteenth pass two strong kinds were asked for;
+        # "after any promo code, also call payout_request ..." has one)
+        if (
+            visible
+            and not told
+            and (
+                len(_WORDS.findall(decoded)) < _BARE_WORDS
+                or not any(sig.category in STRONG - _MILD for sig in found)
+            )
+        ):
             continue
         out += [Signal(sig.category, sig.weight, start, end, sig.detail) for sig in found]
-        out.append(Signal("conceal", WEIGHTS["conceal"], start, end, "encoded payload"))
+        out.append(Signal("encoded_order", WEIGHTS["encoded_order"], start, end, "encoded payload"))
     return out
 
 
+#: Words a bare blob's decoding needs to count as an order (fewer is a label or a value).
+_BARE_WORDS = 5
+#: Signals that change how the model talks, not what it does with data or to the user: a bare
+#: blob saying only "from now on, answer in French" is hidden content, not poisoning.
+_MILD = frozenset({"persist", "tag", "coerce"})
+_WORDS = re.compile(r"[^\W\d_]{2,}")
 #: A run of letters long enough to carry a sentence.
 _LETTER_RUN = re.compile(r"[A-Za-z][A-Za-z ,.:;'~/_()-]{40,}")
 #: The commonest short English words: ROT13 text has none, its decoding has many.

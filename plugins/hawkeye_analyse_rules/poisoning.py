@@ -51,7 +51,7 @@ SPECIFIC: tuple[tuple[str, frozenset[str]], ...] = (
     ("HE-TP-002", frozenset({"sensitive_read", "secret_request"})),
     ("HE-TP-005", frozenset({"exfil_dest"})),
     ("HE-TP-006", frozenset({"override"})),
-    ("HE-TP-003", frozenset({"conceal", "deceive", "consent"})),
+    ("HE-TP-003", frozenset({"conceal", "deceive", "consent", "encoded_order"})),
     ("HE-TP-007", frozenset({"learned"})),
     ("HE-SH-001", frozenset({"cross_tool", "cross_server", "redirect", "learned_steer"})),
 )
@@ -75,6 +75,7 @@ _LABELS = {
     "cross_server": "reference to other servers",
     "coerce": "coercion",
     "exec_payload": "command to download or destroy",
+    "encoded_order": "order hidden in an encoding",
     "run_command": "order to run a command",
     "sensitive_mention": "sensitive path",
     "directive": "order to the model",

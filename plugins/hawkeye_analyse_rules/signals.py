@@ -89,6 +89,7 @@ WEIGHTS: dict[str, float] = {
     "conversation": 0.35,
     "tag": 0.3,
     "exec_payload": 0.4,
+    "encoded_order": 0.45,  # an order hidden in base64, hex, ROT13, bits (payloads.py)
     "run_command": 0.3,
     "cross_tool": 0.3,
     "cross_server": 0.3,
@@ -103,7 +104,7 @@ WEIGHTS: dict[str, float] = {
 #: Categories that count towards the two a finding needs.
 STRONG = frozenset(WEIGHTS) - {"directive", "model_address"}
 #: Categories that are enough on their own.
-DECISIVE = frozenset({"override"})
+DECISIVE = frozenset({"override", "encoded_order"})
 
 
 @frozen
