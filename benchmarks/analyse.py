@@ -158,8 +158,18 @@ Sections:
    shadowing 0.925 / 0.949 throughout; annotations 0.824 / 0.667 -> 0.947 /
    0.857 (fifteenth); egress 0.941 / 0.821 -> 0.969 / 0.795 (fifteenth);
    hidden 0.961 / 1.000, command execution 1.000 / 1.000, file writes 0.969 /
-   0.886, credentials 1.000 / 0.750-0.812, naming 1.000 / 0.875. They are not
-   yet used for tuning or training. ``--skip NAME`` leaves a batch out (so that
+   0.886, credentials 1.000 / 0.750-0.812, naming 1.000 / 0.875. Batches
+   51-54 then drove a sixteenth pass (orders hidden in encodings decisive; the
+   conversation named in a schema value; file writes and credentials from 0.5;
+   models trained on batches 0-54). Measured by batches 55-58 (again, still
+   unread) and by blind batches 59-62 (495 items, written meanwhile, measured
+   at every state): 55-58 all families P 0.970 / R 0.886 (fifteenth) -> 0.974
+   / 0.878 (9702adf), poisoning 0.967 / 0.873 -> 0.975 / 0.858; 59-62 all
+   families P 0.915 / R 0.772 (start) -> 0.922 / 0.804 (fourteenth) -> 0.917 /
+   0.836 (fifteenth) -> 0.925 / 0.836 (sixteenth), poisoning 0.970 / 0.716 ->
+   0.963 / 0.776 -> 0.947 / 0.806 -> 0.964 / 0.806, shadowing 0.778 / 0.875 ->
+   0.815 / 0.917, annotations 0.700 / 0.700 -> 0.643 / 0.900. Batches 55-62
+   are not yet used for tuning or training. ``--skip NAME`` leaves a batch out (so that
    tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
