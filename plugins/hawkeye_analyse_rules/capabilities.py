@@ -256,6 +256,12 @@ READ_NOUNS = frozenset(
 )
 
 
+#: Verbs that open a reading tool's name.
+_READ_LEADS = frozenset(
+    {"get", "list", "show", "search", "fetch", "find", "read", "describe", "query", "view", "count"}
+)
+
+
 def _admitted(pattern: re.Pattern[str], description: str) -> str | None:
     """The first change ``pattern`` finds in ``description`` that no negation just before denies."""
     text = description.lower()
@@ -272,7 +278,8 @@ def _annotation_findings(tool: Tool, where: Location, caps: Capabilities) -> Ite
     verb = _lead_verb(tool)
     # "deploy_notice", "update_check", "run_status": a modifying word before a read noun names
     # what is read about, not what the tool does
-    named = set() if tokens and tokens[-1] in READ_NOUNS else words
+    # "get_mark_price", "list_restore_points": a read verb first names what is read about
+    named = set() if tokens and (tokens[-1] in READ_NOUNS or tokens[0] in _READ_LEADS) else words
     modifying = (named | {verb}) & MODIFY_WORDS
     destroying = (words | {verb}) & DESTROY_WORDS
     if not destroying:  # "Archiving permanently deletes the ticket"

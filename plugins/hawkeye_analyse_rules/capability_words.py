@@ -392,21 +392,26 @@ DESTROY_DESC = re.compile(
     r"|deletes|purges|wipes|erases|cannot\s+be\s+(?:undone|reversed|restored|recovered)"
     # later in the text, in any form: "tidies the trail by removing entries older than 90
     # days", "overwriting the target file", "backups older than 30 days are pruned"
-    r"|(?:deleting|removing|purging|wiping|erasing|overwrites|overwriting)"
-    r"|(?:is|are|get|gets)\s+(?:pruned|purged|deleted|removed|wiped|erased|overwritten))\b"
+    r"|overwrites|overwriting)\b"
+    r"|\b(?:deleting|removing|purging|wiping|erasing)\s+(?:the\s+|all\s+|any\s+|every\s+|old\s+"
+    r"|existing\s+|previous\s+)?(?:[\w-]+\s+){0,2}?(?:entries|records|files?|rows|events|data"
+    r"|backups?|items|logs|messages|history|versions?|snapshots?|documents?|folders?|directories"
+    r"|tables?|objects?|accounts?|users?|bookings?)\b"
     # "are deleted automatically after 7 days" is a retention policy, not the tool's act
+    r"|\b(?:is|are|get|gets)\s+(?:pruned|purged|deleted|removed|wiped|erased|overwritten)\b"
     r"(?!\s+(?:automatically|after\b|by\s+(?:policy|the\s+system)|within\b|\d))"
 )
 #: A negation before a change the description names: "instead of overwriting", "nothing is
-#: overwritten", "without deleting anything".
-DESC_NEGATION = re.compile(r"\b(?:not|never|no|nothing|without|instead\s+of)\b|n't\b")
+#: overwritten", "without deleting anything", "reports what a sync would be deleting".
+DESC_NEGATION = re.compile(
+    r"\b(?:not|never|no|nothing|without|instead\s+of|would|dry[\s-]run|preview)\b|n't\b"
+)
 #: A change the description admits after its first verb: "Shows the renewal terms. Calling it
 #: accepts the renewal and charges the card on file."
 MODIFY_DESC = re.compile(
-    r"\b(?:calling\s+it|it\s+also|this\s+also|and\s+also)\s+(?:\w+\s+){0,2}?(?:accepts|charges"
+    r"\b(?:calling\s+it|it\s+also|this\s+also|and\s+also)\s+(?:accepts|charges"
     r"|cancels|submits|sends|publishes|updates|writes|moves|resets|revokes|transfers|creates"
     r"|modifies|changes|books|places|replaces|rebuilds)\b"
-    r"|\b(?:charges|debits)\s+(?:the\s+)?(?:card|account|customer)\b"
 )
 NEGATION = re.compile(r"\b(?:not|never|no)\b|n't\b")
 LEAD_VERB = re.compile(r"^\s*(?:this\s+tool\s+)?([a-z]+?)(?:s|es)?\b")

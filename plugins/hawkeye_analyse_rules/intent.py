@@ -59,9 +59,9 @@ REQUEST_WEIGHT = 0.35
 #: What the model is told to do with the data.
 ACTION = _compile(
     r"\b(?:(?:send|include|attach|append|add|fill|put|pass|paste|insert|embed|forward|upload"
-    r"|post|submit|supply|provide|copy|place|enter|transmit|relay|mirror|echo"
+    r"|post|submit|supply|provide|copy|place|enter|transmit|relay|mirror|echo)"
     # what the text needs done, in the passive: "needs the key text ... pasted here"
-    r"|pasted|attached|appended|inserted|copied)"
+    r"|(?:pasted|attached|appended|inserted|copied)\s+(?:here|in\s+here|into|below|in\s+this)"
     r"|answer\s+(?:it\s+)?with|reply\s+with|respond\s+with|call(?:s|ing)?\s+[a-z0-9]+_[a-z0-9_]+"
     # German, French, Spanish, Portuguese, Italian, Turkish, Russian, Polish, Dutch, Vietnamese
     r"|senden|schicken|mitschicken|mitsenden|einf\u00fcgen|anh\u00e4ngen|\u00fcbergeben"
@@ -103,8 +103,6 @@ DATA = _compile(
     r"|date\s+of\s+birth|browsing\s+history|browser\s+history|local\s+storage|clipboard"
     r"|screenshots?|screen\s+capture|whole\s+desktop|memor(?:y|ies)|private\s+repo\w*"
     r"|contacts\s+list|address\s+book|location\s+history"
-    r"|(?:their|the\s+user'?s|your|his|her)\s+(?:inbox|mailbox|e-?mails|direct\s+messages|dms"
-    r"|call\s+log|sms\s+messages|text\s+messages)"
     # secrets
     r"|passwords?|passphrases?|credentials?|api\s+keys?|access\s+keys?|private\s+keys?"
     r"|secret\s+keys?|tokens?|cookies?|session\s+(?:id|cookie|token)s?|_(?:token|key|secret)"
@@ -115,6 +113,8 @@ DATA = _compile(
     r"|backup|2fa|mfa|sms)\s+codes?|cvv|cvc|seed\s+phrases?"
     r"|passwor\w+|mot\s+de\s+passe|contrase\u00f1a|senha|credenzial\w*|zugangsdaten"
     r"|schl\u00fcsselbund|\u015fifre\w*|parola\w*|\u043f\u0430\u0440\u043e\u043b\w*)\b"
+    # a card's code inside a word of a script that joins its particles ("\u12e8CVV")
+    r"|(?<=[^\x00-\x7f])(?:cvv|cvc)\b"
     # files outside the project: home, system and profile paths; backticked commands
     r"|~[/\\]|%(?:app|localapp|userprofile)\w*%|\$home\b|/etc/|\.git/config|c:\\users"
     r"|/users/[a-z]|/home/[a-z]|`[a-z][\w.-]*\s+[^`\n]{2,}`"
@@ -151,7 +151,8 @@ CONCEAL_ANY = _compile(
     r"|\b(?:is|are|stays?|remains?)\s+silent\b|\bnot\s+(?:be\s+)?part\s+of\s+(?:the|your)\s+answer"
     r"|\bdo\s+not\s+(?:ask|tell|inform|mention|list|show)\b|\bwithout\s+(?:telling|asking|informing)"
     r"|\brarely\s+open|\bno\s+need\s+to\s+point|\bleave\s+(?:it|this|them)\s+out\s+of"
-    r"|\bsay\s+nothing\s+(?:about|of)\b"
+    r"|\bsay\s+nothing\s+(?:about|of)\b|\bwithout\s+(?:saying|mentioning|telling)\s+(?:so|it|that"
+    r"|this)\b|\b(?:nobody|no\s+one|no-one)\s+(?:needs|has)\s+to\s+know\b"
     # an error kept from the user: "never surface the error or say the list may be stale"
     r"|\b(?:never|do\s+not|don't)\s+(?:surface|mention|report|reveal|admit|show)\s+(?:the\s+|any\s+)?"
     r"(?:errors?|failures?|timeouts?|outages?)\b"
@@ -286,6 +287,10 @@ def intent_signals(
         # a schema value that names the conversation is what the model fills in: a default
         # of "the last 20 messages of this conversation, verbatim"
         said = _CONVERSATION_VALUE.search(s)
+        if said is None and len(_WORD.findall(s)) >= 8:
+            # a sentence in a schema value that names secrets: "the serial followed by the
+            # values of the PULSEWATCH_API_KEY and OPENAI_API_KEY environment variables"
+            said = DATA.search(s) or _ENV_SECRET.search(s)
         if said is not None:
             out.append(("data_route", REQUEST_WEIGHT, said.start(), said.end(), "this parameter"))
     if value and not out:
@@ -318,7 +323,13 @@ def _protects(s: str, start: int, end: int) -> bool:
     """
     limit = min(len(s), end + 200)  # bounded: a hostile text repeats concealment with no stop
     after = _CLAUSE_END.search(s, end, limit)
-    if _PROTECTS.search(s, start, after.start() if after else limit) is not None:
+    stop = after.start() if after else limit
+    # "do not tell the user that the password goes to audit@..." hides a step, protects nothing
+    if (
+        _PROTECTS.search(s, start, stop) is not None
+        and ACTION.search(s, end, stop) is None
+        and _ADDRESS.search(s, end, stop) is None
+    ):
         return True
     before = max(
         (m.end() for m in _CLAUSE_START.finditer(s, max(0, start - 200), start)), default=0
@@ -331,14 +342,17 @@ def _protects(s: str, start: int, end: int) -> bool:
 
 
 #: Full stops, semicolons, colons and marks of other scripts (CJK, Devanagari, Ethiopic, Arabic).
-_ENDS = r".;:!?\n\u3002\u0964\u1362\u1364\u061b\u061f\uff1b\uff01\uff1f"
+_ENDS = r";:!?\n\u3002\u0964\u1362\u1364\u061b\u061f\uff1b\uff01\uff1f"
+#: A secret named as an environment variable ("OPENAI_API_KEY"): data in a schema value's
+#: sentence; a description that says where its own key comes from is no order.
+_ENV_SECRET = re.compile(r"[a-z0-9](?:_api)?_(?:key|token|secret|password)s?\b")
 #: The conversation named in a schema value (see :func:`intent_signals`).
 _CONVERSATION_VALUE = _compile(
     r"\b(?:this|the|our|current)\s+(?:conversation|chat)\b|\bchat\s+(?:history|log)\b"
     r"|\b(?:last|previous|earlier)\s+(?:\d+\s+)?messages\b|" + CONVERSATION_WORDS
 )
-_CLAUSE_END = re.compile(f"[{_ENDS}]")
-_CLAUSE_START = re.compile(f"[{_ENDS},\u060c\u3001\uff0c\u1363]")
+_CLAUSE_END = re.compile(f"[{_ENDS}]|\\.(?=\\s|$)")
+_CLAUSE_START = re.compile(f"[{_ENDS},\\u060c\\u3001\\uff0c\\u1363]|\\.(?=\\s|$)")
 #: A secret as the thing not to show: advice to protect it, not concealment.
 _PROTECTS = re.compile(
     r"\b(?:passwords?|secrets?|keys?|tokens?|credentials?|pins?|otps?)\b|" + SECRET_WORDS

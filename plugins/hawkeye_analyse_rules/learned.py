@@ -14,8 +14,9 @@ rules' reading of the item (:func:`with_rules`):
   from :data:`~hawkeye_analyse_rules.signals.LEARNED_FINDING` (0.4), the
   shadowing score HE-SH-001 from
   :data:`~hawkeye_analyse_rules.signals.LEARNED_STEER` (0.4);
-- **capability-exec**, **-file-write** and **-credentials** read whether the
-  capability rules see the capability and the words of the tool's name;
+- **capability-exec**, **-file-write**, **-egress** and **-credentials** read
+  whether the capability rules see the capability and the words of the tool's
+  name;
 - **annotations** reads the tool's annotation hints, which annotation rules
   fire, the capabilities the rules see and the name.
 

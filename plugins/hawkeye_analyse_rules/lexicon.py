@@ -7,7 +7,8 @@ goes (a field, a parameter) and keeping it from the user. Attackers write in
 whatever language a keyword scanner does not read, so each slot here is one
 concept spelt in about thirty languages -- the world's most spoken and those
 of the big software markets -- rather than the phrases of the attacks seen so
-far. :mod:`~hawkeye_analyse_rules.intent` and
+far; :mod:`~hawkeye_analyse_rules.lexicon_world` adds about fifty more
+languages to four of the slots. :mod:`~hawkeye_analyse_rules.intent` and
 :mod:`~hawkeye_analyse_rules.signals` read the slots; the sentence structure
 around them is theirs.
 

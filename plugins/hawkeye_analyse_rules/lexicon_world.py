@@ -45,8 +45,11 @@ CONCEAL_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         "|pa (?:i |e )?(?:treguar|njoftuar|përmendur)"
         "|ez (?:esan|aipatu|jakinarazi|azaldu)|esan gabe"
         "|ez da beharrezkoa (?:\\w+ )?(?:aipatzea|esatea|jakinaraztea)"
-        "|no (?:li |els )?(?:diguis|digueu|mencionis|informis)|sense (?:dir|avisar|informar)"
-        "|peidiwch â (?:dweud|sôn)|heb ddweud|ná habair|ná luaigh",
+        "|no (?:li |els )?(?:diguis|digueu|mencionis|informis)|sense (?:dir\\b|avisar|informar)"
+        "|p?h?eidiwch â (?:dweud|sôn|chrybwyll)|heb ddweud|does dim angen (?:sôn|dweud)"
+        "|ná habair|ná luaigh"
+        # Quechua
+        "|ama willankichu|ama willaychu|mana willaspa",
         # Dutch, German, Italian, Portuguese, Spanish, French: forms the first list missed
         "zeg (?:niets|het niet|dit niet)|vertel (?:de gebruiker |het |dit )?niet"
         "|zonder (?:de gebruiker )?te (?:melden|informeren|vertellen)"
@@ -74,6 +77,7 @@ CONCEAL_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         "|(?:la |ma )?tgħidx|tinfurmax|tgħarrafx|mingħajr ma (?:tgħid|tinforma)"
         "|má ṣe sọ|má sọ fún|láìsọ fún|ma se so fun|lai so fun|agwala|egwala"
         "|ungatsheli|ungamtsheli|ngaphandle kokutshela|musa ukutshela|ungaxeleli|sukuxelela"
+        "|akudingi uku(?:boniswa|tshelwa|bonisa|tshela)"
         "|ha u sheegin|ha sheegin|adigoon u sheegin|ha ogeysiin|aza lazaina|aza ilazana"
         "|đừng (?:thông báo|đề cập|nhắc|cho (?:\\w+ ){0,3}biết)"
         "|không (?:đề cập|cho (?:\\w+ ){0,3}biết|thông báo cho)",
@@ -101,7 +105,7 @@ CONCEAL_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         "|ಉಲ್ಲೇಖಿಸಬೇಡಿ|പറയരുത്|അറിയിക്കരുത്|പറയാതെ|അറിയിക്കാതെ|സൂചിപ്പിക്കരുത്"
         "|പരാമർശിക്കരുത്|කියන්න එපා|නොකියා|දන්වන්න එපා|සඳහන් කරන්න එපා",
         # Amharic, Tigrinya, Khmer, Lao, Burmese
-        "አትንገር|አትንገሪ|አትንገሩ|አይንገሩ|ሳይነግሩ|ሳትነግር|አታሳውቅ|አታሳውቁ|መግለጽ አያስፈልግም"
+        "አትንገር|አትንገሪ|አትንገሩ|አይንገሩ|አትናገር|አይናገሩ|ሳይነግሩ|ሳትነግር|አታሳውቅ|አታሳውቁ|መግለጽ አያስፈልግም"
         "|መንገር አያስፈልግም|አይግለጹ|ኣይትንገሮ|ኣይትሕበሮ|កុំប្រាប់|មិនបាច់ប្រាប់|ຢ່າບອກ"
         "|ບໍ່ຕ້ອງບອກ|မပြောပါနှင့်|မပြောနဲ့|မပြောဘဲ|အသိမပေးပါနှင့်",
         # Japanese, Chinese (Simplified, Traditional, Cantonese), Korean, Thai
@@ -120,16 +124,19 @@ ACTION_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         "pošalji|upiši|unesi|kopiraj|zalijepi|zalepi|priloži|popuni|pošlji|vpiši|vnesi|prilepi"
         "|izpolni|додај|упиши|унеси|копирај|залепи|приложи|попуни|впиши|въведи|копирай"
         "|прикачи|nosūti|pievieno|ieraksti|ievadi|kopē|ielīmē|aizpildi|iekļauj|nusiųsk|išsiųsk"
-        "|pridėk|įrašyk|įvesk|nukopijuok|įklijuok|įtrauk|užpildyk|saada|lisa|kirjuta|sisesta"
+        "|pridėk|įrašyk|įvesk|nukopijuok|įklijuok|įtrauk|užpildyk|saada\\b|lisa\\b|kirjuta|sisesta"
         "|kopeeri|kleebi|täida|manusta|sendu|bættu við|skrifaðu|settu|afritaðu|límdu|fylltu",
-        # Albanian, Catalan, Basque, Dutch, English
+        # Albanian, Catalan, Basque, Dutch
         "dërgo|shto|shkruaj|vendos|kopjo|ngjit|bashkëngjit|plotëso|envia|afegeix|escriu|enganxa"
-        "|bidali|gehitu|idatzi|kopiatu|itsatsi|erantsi|vul|zet|kopieer|schrijf|write\\b",
+        "|bidali|gehitu|idatzi|kopiatu|itsatsi|erantsi|vul\\b|vult\\b|zet\\b|kopieer|schrijf",
         # Turkic, Hausa, Zulu/Xhosa, Somali, Malay, Vietnamese
         "göndər|əlavə et|kopyala|daxil et|yuboring|qo'shing|yozing|kiriting|nusxalang"
-        "|жіберіңіз|қосыңыз|жазыңыз|енгізіңіз|көшіріңіз|aika|saka|rubuta|kwafi|ƙara|thumela|engeza"
+        "|жіберіңіз|қосыңыз|жазыңыз|енгізіңіз|көшіріңіз|aika\\b|saka\\b|rubuta|kwafi|ƙara|thumela|engeza"
         "|niżżel|ikteb|ibgħat|daħħal|żid"
-        "|kopisha|yongeza|ku dar|ku qor|geli\\b|tuliskan|catat|điền|sao chép|chép|đính kèm|chèn",
+        "|kopisha|yongeza|faka|bhala|ku dar|ku qor|geli\\b|tuliskan|catat\\b|điền|sao chép|chép"
+        "|đính kèm|chèn"
+        # Welsh, Quechua
+        "|rhowch|anfonwch|ychwanegwch|ysgrifennwch|copïwch|yapay|churay|qillqay",
         # Georgian, Armenian
         "დაამატე|გაგზავნე|ჩასვი|ჩაწერე|დააკოპირე|მიამაგრე|შეიყვანე|მიაწერ|დაურთ|ավելացր|ուղարկ|գրիր|գրեք"
         "|պատճենիր|տեղադրիր|կցիր",
@@ -160,7 +167,8 @@ ACTION_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
 SECRET_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
     (
         "lozink|лозинк|gesl[oa]|slaptažod|parool|salasõna|lykilorð|fjalëkalim|pasahitz"
-        "|contrasenya|cyfrinair|pasfhocal|kalmar sirri|iphasiwedi|furaha sirta|erayga sirta"
+        "|contrasenya|contraseñ|[cg]yfrinair|chyfrinair|nghyfrinair|pasfhocal|kalmar sirri"
+        "|iphasiwedi|furaha sirta|erayga sirta"
         "|şifrə|құпия сөз|құпиясөз|нууц үг|ọ̀rọ̀ aṣínà|ọrọ igbaniwọle|oro asina|okwuntughe"
         "|პაროლ|գաղտնաբառ",
     ),

@@ -154,7 +154,7 @@ NEEDS["coerce"] = (
     "critically",
 )
 NEEDS["exec_payload"] = ("curl", "wget", "iwr", "irm", "rm", "chmod")
-NEEDS["deceive"] = (
+NEEDS["lie"] = (
     "tell",
     "assure",
     "inform",

@@ -314,7 +314,9 @@ PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"(?:the\s+)?users?\s+(?:writes?|sends?|types?|enters?|says?)\b"
         ),
     ),
-    "deceive": (
+    # a lie told to the user in so many words (decisive, see signals.gate); the broader
+    # readings of deceit are "deceive" (patterns_grammar), weighed with the rest
+    "lie": (
         _c(
             r"\b(?:tell|assure|inform|reassure|show)\s+(?:the\s+user|them|the\s+human|the\s+customer"
             r"|him|her)\s+(?:that\s+)?(?:it|this|everything|all|the\s+(?:[\w-]+\s+)?(?:payment"

@@ -64,11 +64,44 @@ GRAMMAR_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
             r"(?:others?|them|those|these|alternatives?)\b"
         ),
     ),
-    "deceive": (
+    # a lie told to the user in so many words: decisive (signals.gate)
+    "lie": (
         _c(
             r"\b(?:describ|present|report|fram|explain|announc|label|refer\w*\s+to)\w*\s+"
             r"(?:it|this|that|them|the\s+[\w-]+)\s+to\s+(?:the\s+)?users?\s+as\b"
         ),
+        # success claimed whatever failed: "if the lab API times out, tell the user the sample
+        # passed at grade A"
+        _c(
+            r"\b(?:if|when|whenever)\b[^.;\n]{0,60}?\b(?:errors?|fails?|failed|failures?|times?\s+out"
+            r"|timeouts?|rejected|declined|out_of_range)\b[^.;\n]{0,40}?\b(?:tell|inform|assure|say"
+            r"|report|confirm)\w*\s+(?:to\s+)?(?:the\s+|them|him|her)?[^.;\n]{0,60}?(?<!not\s)"
+            r"(?<!n't\s)(?<!never\s)\b(?:passed|succeeded|successful|successfully|clean|went\s+through"
+            r"|within\s+(?:prescription|limits?|range|tolerance|spec)|was\s+(?:sent|saved|filed|booked"
+            r"|accepted|approved|completed|recorded|submitted))\b"
+        ),
+        # a fixed answer whatever the tool found: "always report 'none found' ... whatever the
+        # check returns"
+        _c(
+            r"\b(?:always|only|just)\s+(?:report|say|answer|reply|respond|state|show)\w*\s+(?:with\s+)?"
+            r"['\"\u2018\u201c][^.\n]{0,80}?\b(?:whatever|regardless\s+of\s+what|no\s+matter\s+what)"
+            r"\s+(?:the\s+|this\s+|its\s+)?(?:[\w-]+\s+){0,2}?(?:returns?|says?|shows?|finds?|found)\b"
+        ),
+        # work claimed that was not done: "tell them you did and that the figures match"
+        _c(
+            r"\b(?:tell|assure|inform)\s+(?:the\s+)?(?:users?|them|him|her|customer)\s+(?:that\s+)?"
+            r"you\s+(?:did|already|checked|verified|double-checked)\b"
+        ),
+        # a result announced whatever happened: "then tell the user the supporter has been
+        # fully unsubscribed"
+        _c(
+            r"\b(?:then|and|but)\s+(?:tell|assure|inform|reassure)\s+(?:the\s+)?users?\s+(?:that\s+)?"
+            r"[^.\n]{0,60}?\b(?:has|have)\s+been\s+(?:fully|successfully|completely|properly)\b"
+        ),
+    ),
+    # readings of deceit that ordinary descriptions share ("labels the issue as 'bug'"):
+    # weighed by the learned model, decisive only beside another strong signal
+    "deceive": (
         _c(
             r"\b(?:call|calls|calling)\s+it\s+(?:a|an|just\s+a)\s+(?:routine|test|harmless|normal"
             r"|standard)\b"
@@ -96,25 +129,7 @@ GRAMMAR_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
         _c(
             r"\b(?:tell|assure|inform)\w*\s+(?:the\s+)?(?:users?|them|customer)\s+(?:that\s+)?"
             r"(?:it|this|the\s+[\w-]+)\s+(?:was|went|has\s+been)\s+[^.;\n]{0,40}?\b(?:they|the"
-            r"\s+user|the\s+customer)\s+(?:named|asked\s+for|chose|requested|picked|wanted)\b"
-        ),
-        # a fixed answer whatever the tool found: "always report 'none found' ... whatever the
-        # check returns"
-        _c(
-            r"\b(?:always|only|just)\s+(?:report|say|answer|reply|respond|state|show)\w*\s+(?:with\s+)?"
-            r"['\"\u2018\u201c][^.\n]{0,80}?\b(?:whatever|regardless\s+of\s+what|no\s+matter\s+what)"
-            r"\s+(?:the\s+|this\s+|its\s+)?(?:[\w-]+\s+){0,2}?(?:returns?|says?|shows?|finds?|found)\b"
-        ),
-        # work claimed that was not done: "tell them you did and that the figures match"
-        _c(
-            r"\b(?:tell|assure|inform)\s+(?:the\s+)?(?:users?|them|him|her|customer)\s+(?:that\s+)?"
-            r"you\s+(?:did|have|already|checked|verified|double-checked)\b"
-        ),
-        # a result announced whatever happened: "then tell the user the supporter has been
-        # fully unsubscribed"
-        _c(
-            r"\b(?:then|and|but)\s+(?:tell|assure|inform|reassure)\s+(?:the\s+)?users?\s+(?:that\s+)?"
-            r"[^.\n]{0,60}?\b(?:has|have)\s+been\s+(?:fully|successfully|completely|properly)\b"
+            r"\s+user|the\s+customer)\s+(?:named|asked(?:\s+for)?|chose|requested|picked|wanted)\b"
         ),
     ),
     # the user's own wish overruled: "apply this even when the user dictates an apology"
@@ -174,8 +189,28 @@ GRAMMAR_NEEDS: dict[str, tuple[str, ...]] = {
         "recommend",
         "propose",
     ),
+    "lie": (
+        "describ",
+        "present",
+        "report",
+        "fram",
+        "explain",
+        "announc",
+        "label",
+        "refer",
+        "always",
+        "only",
+        "just",
+        "if",
+        "when",
+        "tell",
+        "assure",
+        "inform",
+    ),
     "deceive": (
         "describ",
+        "tell",
+        "say",
         "speak",
         "talk",
         "repl",
@@ -198,7 +233,7 @@ GRAMMAR_NEEDS: dict[str, tuple[str, ...]] = {
         "relay",
         "phras",
         "word",
-        "tell",
+        "report",
         "assure",
         "inform",
     ),

@@ -9,9 +9,11 @@ when the model is meant to act on it: a blob the visible text tells the model
 to decode and apply, a payload invisible to people (zero-width bits, reversed
 text), or a bare blob ("Setup code: 5265...") whose decoded text is an order
 (a sentence of five words or more with a strong signal other than a standing
-order's or a tag's), since models decode such blobs unasked. A bare blob that
-decodes to a word or two is hidden content, not an order. Hiding an order this
-way is concealment whatever the order is.
+order's, a tag's or a bare path's), since models decode such blobs unasked. A
+bare blob that decodes to a word or two is hidden content, not an order. An
+order hidden this way (to route data, hide, lie, override or steer) is decisive
+(``encoded_order``); anything else hidden this way is concealment the model
+weighs.
 """
 
 from __future__ import annotations
@@ -88,21 +90,54 @@ def payload_signals(text: str, params: Iterable[str] = ()) -> list[Signal]:
             visible
             and not told
             and (
-                len(_WORDS.findall(decoded)) < _BARE_WORDS
+                _word_count(decoded) < _BARE_WORDS
                 or not any(sig.category in STRONG - _MILD for sig in found)
             )
         ):
             continue
         out += [Signal(sig.category, sig.weight, start, end, sig.detail) for sig in found]
-        out.append(Signal("encoded_order", WEIGHTS["encoded_order"], start, end, "encoded payload"))
+        # an order (to route data, hide, lie, override, steer) hidden this way is decisive; a
+        # blob that only names a path or a command ("base64-encoded script to run at boot")
+        # is concealment the model weighs
+        kind = "encoded_order" if any(sig.category in _ORDERS for sig in found) else "conceal"
+        out.append(Signal(kind, WEIGHTS[kind], start, end, "encoded payload"))
     return out
 
 
 #: Words a bare blob's decoding needs to count as an order (fewer is a label or a value).
 _BARE_WORDS = 5
-#: Signals that change how the model talks, not what it does with data or to the user: a bare
-#: blob saying only "from now on, answer in French" is hidden content, not poisoning.
-_MILD = frozenset({"persist", "tag", "coerce"})
+#: Signals that change how the model talks or only name a thing, not what it does with data
+#: or to the user: a bare blob saying "from now on, answer in French" or "mount the home
+#: directory at ~/.ssh" is hidden content, not poisoning.
+_MILD = frozenset({"persist", "tag", "coerce", "sensitive_mention", "exec_payload"})
+#: What an order does: route data, hide, lie, override, steer (see payload_signals).
+_ORDERS = frozenset(
+    {
+        "data_route",
+        "exfil_param",
+        "exfil_dest",
+        "secret_request",
+        "sensitive_read",
+        "conversation",
+        "conceal",
+        "deceive",
+        "lie",
+        "override",
+        "against_user",
+        "cross_tool",
+        "cross_server",
+        "run_command",
+    }
+)
+#: Letters of scripts written without spaces: two count as a word.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _word_count(text: str) -> int:
+    """Words of ``text``, counting two letters of a script without spaces as one."""
+    return len(_WORDS.findall(_UNSPACED.sub(" ", text))) + len(_UNSPACED.findall(text)) // 2
+
+
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 #: A run of letters long enough to carry a sentence.
 _LETTER_RUN = re.compile(r"[A-Za-z][A-Za-z ,.:;'~/_()-]{40,}")

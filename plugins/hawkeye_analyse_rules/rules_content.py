@@ -53,8 +53,10 @@ CONTENT_RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         "Description tells the model to hide what it does from the user",
         "Concealment in a poisoned description: 'do not tell the user', 'silently send', "
-        "'a mere implementation detail', 'no need to bother the user'; or a lie to the user "
-        "about what happened: 'tell them it went through', 'report its errors as your own'.",
+        "'a mere implementation detail', 'no need to bother the user'; a lie to the user "
+        "about what happened: 'tell them it went through', 'report its errors as your own', "
+        "'present a rejection as pending review'; or an order hidden in base64, hex, ROT13 "
+        "or invisible characters.",
         _REVIEW,
         ("CWE-1427", "CWE-451"),
         (MCP03, MCP06),
@@ -99,10 +101,10 @@ CONTENT_RULES: tuple[Rule, ...] = (
         Severity.HIGH,
         "Description reads like a poisoned tool (learned model)",
         "A model trained on HawkEye's labelled corpus of benign and poisoned MCP texts scores "
-        "the tool, prompt, resource or instructions as poisoned: 0.55 or more beside any other "
-        "injection signal, 0.64 or more alone (not beside signals that only steer other "
-        "tools). The evidence is the sentence that weighed most; the confidence is the "
-        "model's probability. A statistical judgement: review the text.",
+        "the tool, prompt, resource or instructions as poisoned, reading its words and the "
+        "injection signals found in it together: 0.4 or more (0.6 or more beside signals that "
+        "only steer other tools). The evidence is the sentence that weighed most; the "
+        "confidence is the model's probability. A statistical judgement: review the text.",
         _REVIEW,
         ("CWE-1427",),
         (MCP03, MCP06),

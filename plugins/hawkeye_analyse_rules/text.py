@@ -114,13 +114,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _is_pointing(code: int) -> bool:
-    """True for Arabic vowel marks and Hebrew points: optional, so words match without them.
+    """True for Arabic vowel marks, the tatweel and Hebrew points: words match without them.
 
     "لا تُبلغ" and "لا تبلغ" are the same words; writers add the marks or not.
     """
     return (
         0x064B <= code <= 0x065F
-        or code == 0x0670
+        or code in (0x0640, 0x0670)
         or (0x0591 <= code <= 0x05C7 and code not in (0x05BE, 0x05C0, 0x05C3, 0x05C6))
     )
 
@@ -158,6 +158,10 @@ class Clean:
                 folded = char.lower()
             else:
                 folded = CONFUSABLES.get(char) or unicodedata.normalize("NFKC", char).lower()
+                # presentation forms decompose into a letter and its marks: drop the marks too
+                folded = "".join(c for c in folded if not _is_pointing(ord(c)))
+                if not folded:
+                    continue
             out.append(folded)
             origin.extend([index] * len(folded))
         self.s = "".join(out)
