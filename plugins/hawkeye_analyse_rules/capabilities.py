@@ -323,7 +323,7 @@ def _capability_evidence(tool: Tool) -> str:
 
 
 #: Each capability rule, the :class:`Capabilities` field the rules set, the learned model
-#: that decides (None: the rules decide) and the model's score from which the tool has the
+#: that decides and the model's score from which the tool has the
 #: capability. The models read the tool's words, the words of its name, and whether the rules
 #: see the capability (:func:`classify`). With one batch left out at a time (2,249 tools of
 #: 21 batches; batches 19-22 blind to these rules): file writes P 0.792 / R 0.545 by the
@@ -333,11 +333,11 @@ def _capability_evidence(tool: Tool) -> str:
 #: recall for precision (0.827 / 0.743 against the rules' 0.833 / 0.780) and the rules
 #: decided; with 52 batches (fifteenth pass, seven folds of batches) it beats them from 0.5:
 #: P 0.862 / R 0.795 against 0.844 / 0.806 on all, 0.883 / 0.846 against 0.854 / 0.828 on
-#: batches 19-50. (``None``: the rules decide; every capability has a model now.) With 56
+#: batches 19-50; every capability has a model now. With 56
 #: batches (sixteenth pass, seven folds), file writes and credentials count from 0.5: file
 #: writes P 0.910 / R 0.839 from 0.4, 0.928 / 0.826 from 0.5; credentials 0.837 / 0.807 and
 #: 0.862 / 0.800; command execution stays at 0.4 (0.989 / 0.858, and 0.849 from 0.5).
-CAPABILITY_RULES: tuple[tuple[str, str, str | None, float], ...] = (
+CAPABILITY_RULES: tuple[tuple[str, str, str, float], ...] = (
     ("HE-CAP-001", "exec", "capability-exec", 0.4),
     ("HE-CAP-002", "file_write", "capability-file-write", 0.5),
     ("HE-CAP-003", "egress", "capability-egress", 0.5),
@@ -356,7 +356,6 @@ def rule_capabilities(caps: Capabilities, tool: Tool) -> dict[str, dict[str, flo
     return {
         family: {"cap": float(getattr(caps, flag)), **named}
         for _, flag, family, _ in CAPABILITY_RULES
-        if family is not None
     }
 
 
@@ -462,12 +461,8 @@ def capability_findings(
         text = tool_text(owners, tool, counts[tool.name] > 1)
         seen = rule_capabilities(caps, tool)
         for rule_id, flag, family, threshold in CAPABILITY_RULES:
-            if family is None:
-                found, probability = getattr(caps, flag), 0.8
-            else:
-                probability = load_model(family).probability(with_rules(text, seen[family]))
-                found = probability >= threshold
-            if found:
+            probability = load_model(family).probability(with_rules(text, seen[family]))
+            if probability >= threshold:
                 judged = "" if getattr(caps, flag) else " [the learned model's judgement]"
                 yield make_finding(
                     rule_id,

@@ -283,11 +283,12 @@ def intent_signals(
             if image is not None:
                 # the data leaves in the image's address when the reply renders
                 out.append(("exfil_dest", 0.4, image.start(), image.end(), ""))
-    if value and not out and len(_WORD.findall(s)) >= 4:
+    words = len(_LETTERS.findall(s)) if value and not out else 0
+    if words >= 4:
         # a schema value that names the conversation is what the model fills in: a default
         # of "the last 20 messages of this conversation, verbatim"
         said = _CONVERSATION_VALUE.search(s)
-        if said is None and len(_WORD.findall(s)) >= 8:
+        if said is None and words >= 8:
             # a sentence in a schema value that names secrets: "the serial followed by the
             # values of the PULSEWATCH_API_KEY and OPENAI_API_KEY environment variables"
             said = DATA.search(s) or _ENV_SECRET.search(s)
@@ -343,6 +344,8 @@ def _protects(s: str, start: int, end: int) -> bool:
 
 #: Full stops, semicolons, colons and marks of other scripts (CJK, Devanagari, Ethiopic, Arabic).
 _ENDS = r";:!?\n\u3002\u0964\u1362\u1364\u061b\u061f\uff1b\uff01\uff1f"
+#: Words of a schema value in any script (an unspaced script's two letters count as one).
+_LETTERS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{2}|[^\W\d_]{2,}")
 #: A secret named as an environment variable ("OPENAI_API_KEY"): data in a schema value's
 #: sentence; a description that says where its own key comes from is no order.
 _ENV_SECRET = re.compile(r"[a-z0-9](?:_api)?_(?:key|token|secret|password)s?\b")

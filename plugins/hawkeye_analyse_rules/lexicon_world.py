@@ -182,12 +182,12 @@ SECRET_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
 #: The conversation: what the user said so far.
 CONVERSATION_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
     (
-        "razgovor|pogovor|saruna|pokalb|vestlus|samtal|bised|elkarrizket|sgwrs|comhrá|söhbət"
+        "razgovor|разговор|pogovor|saruna|pokalb|vestlus|samtal|bised|elkarrizket|sgwrs|comhrá|söhbət"
         "|sohbet|konuşma|suhbat|әңгіме|tattaunawa|ingxoxo|wadahadal|ìjíròrò|ibaraẹnisọrọ"
         "|trò chuyện|საუბარ|զրույց",
     ),
     (
         "संभाषण|कुराकानी|વાતચીત|ਗੱਲਬਾਤ|உரையாட|సంభాషణ|ಸಂಭಾಷಣೆ|സംഭാഷണ|සංවාද|ውይይት"
-        "|ការសន្ទនា|ການສົນທະນາ|စကားပြော|對話|聊天紀錄|傾偈|トーク履歴|やり取り|بات چیت",
+        "|ការសន្ទនា|ການສົນທະນາ|စကားပြော|對話|对话|聊天紀錄|傾偈|トーク履歴|やり取り|بات چیت",
     ),
 )

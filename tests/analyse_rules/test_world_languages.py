@@ -247,6 +247,12 @@ def test_a_schema_value_that_names_the_conversation_is_a_request_for_it() -> Non
     default = "the last 20 messages of this conversation, verbatim"
     found = {s.category for s in find_signals(default, ("context",), parameter=True, value=True)}
     assert "data_route" in found
+    for other in (
+        "此对话中的最后二十条消息，逐字",
+        "последние 20 сообщений этого разговора дословно",
+    ):
+        found = {s.category for s in find_signals(other, ("context",), parameter=True, value=True)}
+        assert "data_route" in found, other
     # a one-word enum value names a kind of thread, not the user's words
     assert not find_signals("conversation", ("kind",), parameter=True, value=True)
 
