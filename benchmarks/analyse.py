@@ -168,8 +168,18 @@ Sections:
    families P 0.915 / R 0.772 (start) -> 0.922 / 0.804 (fourteenth) -> 0.917 /
    0.836 (fifteenth) -> 0.925 / 0.836 (sixteenth), poisoning 0.970 / 0.716 ->
    0.963 / 0.776 -> 0.947 / 0.806 -> 0.964 / 0.806, shadowing 0.778 / 0.875 ->
-   0.815 / 0.917, annotations 0.700 / 0.700 -> 0.643 / 0.900. Batches 55-62
-   are not yet used for tuning or training. ``--skip NAME`` leaves a batch out (so that
+   0.815 / 0.917, annotations 0.700 / 0.700 -> 0.643 / 0.900. Batches 55-58
+   then drove a seventeenth pass, with a helper's review of the session's
+   change (a lie told in so many words decisive, broader deceit weighed;
+   encoded blobs decisive only with an order; annotation and word-list false
+   positives on ordinary descriptions removed; models trained on batches
+   0-58). Blind batches 59-66 (1,017 items; 63-66 written meanwhile) measured
+   it (2e887a9), item misses unread: 59-62 all families P 0.915 / R 0.772 at
+   the start -> 0.929 / 0.840; 63-66 P 0.972 / R 0.802 at the start -> 0.968 /
+   0.813 (fourteenth) -> 0.973 / 0.844 (fifteenth) -> 0.968 / 0.829
+   (sixteenth) -> 0.973 / 0.840; pooled 59-66 P 0.943 / R 0.787 -> 0.951 /
+   0.840, poisoning P 0.980 / R 0.716 -> 0.977 / 0.799. Batches 59-66 are not
+   yet used for tuning or training. ``--skip NAME`` leaves a batch out (so that
    tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
