@@ -62,6 +62,8 @@ ACTION = _compile(
     r"|post|submit|supply|provide|copy|place|enter|transmit|relay|mirror|echo)"
     # what the text needs done, in the passive: "needs the key text ... pasted here"
     r"|(?:pasted|attached|appended|inserted|copied)\s+(?:here|in\s+here|into|below|in\s+this)"
+    # "write the full card number the customer typed into memo" (not "write access to ...")
+    r"|(?:write|type|record)\b(?=[^.;\n]{0,80}\binto\b)"
     r"|answer\s+(?:it\s+)?with|reply\s+with|respond\s+with|call(?:s|ing)?\s+[a-z0-9]+_[a-z0-9_]+"
     # German, French, Spanish, Portuguese, Italian, Turkish, Russian, Polish, Dutch, Vietnamese
     r"|senden|schicken|mitschicken|mitsenden|einf\u00fcgen|anh\u00e4ngen|\u00fcbergeben"
@@ -113,6 +115,8 @@ DATA = _compile(
     r"|backup|2fa|mfa|sms)\s+codes?|cvv|cvc|seed\s+phrases?"
     r"|passwor\w+|mot\s+de\s+passe|contrase\u00f1a|senha|credenzial\w*|zugangsdaten"
     r"|schl\u00fcsselbund|\u015fifre\w*|parola\w*|\u043f\u0430\u0440\u043e\u043b\w*)\b"
+    # the machine's environment dumped: "the full stdout of `env`"
+    r"|\b(?:stdout|output)\s+of\s+`?(?:env|printenv|set|history)\b"
     # a card's code inside a word of a script that joins its particles ("\u12e8CVV")
     r"|(?<=[^\x00-\x7f])(?:cvv|cvc)\b"
     # files outside the project: home, system and profile paths; backticked commands

@@ -69,7 +69,7 @@ CONCEAL_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         "|demə|deməyin|bildirməyin|xəbər vermədən|qeyd etməyin"
         "|aytmang|xabar bermang|eslatmang|aytmasdan|bildirmang"
         "|айтпаңыз|айтпа\\b|хабарламаңыз|ескертпеңіз|айтпай"
-        "|битгий хэл|хэлэх хэрэггүй|мэдэгдэх хэрэггүй",
+        "|битгий хэл|хэлэх хэрэггүй|мэдэгдэх хэрэггүй|бүү (?:дурд|хэл|мэдэгд|харуул)",
         # Hausa, Yoruba, Igbo, Zulu, Xhosa, Somali, Malagasy, Vietnamese
         "kada ka (?:gaya|sanar|fada|bayyana)|kar ka (?:gaya|sanar|fada|bayyana)"
         "|ba tare da (?:sanar|gaya|tambay)"
@@ -78,7 +78,10 @@ CONCEAL_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         "|má ṣe sọ|má sọ fún|láìsọ fún|ma se so fun|lai so fun|agwala|egwala"
         "|ungatsheli|ungamtsheli|ngaphandle kokutshela|musa ukutshela|ungaxeleli|sukuxelela"
         "|akudingi uku(?:boniswa|tshelwa|bonisa|tshela)"
-        "|ha u sheegin|ha sheegin|adigoon u sheegin|ha ogeysiin|aza lazaina|aza ilazana"
+        "|ha u sheegin|ha sheegin|adigoon u sheegin|ha ogeysiin|looma sheego|lagu ma sheego"
+        # Malagasy
+        "|aza lazaina|aza ilazana|aza asehoana|aza ampahafantarina|tsy (?:mila|ilaina) (?:ny )?"
+        "(?:mampahafantatra|milaza|manambara)"
         "|đừng (?:thông báo|đề cập|nhắc|cho (?:\\w+ ){0,3}biết)"
         "|không (?:đề cập|cho (?:\\w+ ){0,3}biết|thông báo cho)",
         # Georgian, Armenian
@@ -106,7 +109,7 @@ CONCEAL_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         "|പരാമർശിക്കരുത്|කියන්න එපා|නොකියා|දන්වන්න එපා|සඳහන් කරන්න එපා",
         # Amharic, Tigrinya, Khmer, Lao, Burmese
         "አትንገር|አትንገሪ|አትንገሩ|አይንገሩ|አትናገር|አይናገሩ|ሳይነግሩ|ሳትነግር|አታሳውቅ|አታሳውቁ|መግለጽ አያስፈልግም"
-        "|መንገር አያስፈልግም|አይግለጹ|ኣይትንገሮ|ኣይትሕበሮ|កុំប្រាប់|មិនបាច់ប្រាប់|ຢ່າບອກ"
+        "|መንገር አያስፈልግም|አይግለጹ|ኣይትንገሮ|ኣይትሕበሮ|កុំប្រាប់|កុំនិយាយ|កុំបង្ហាញ|មិនបាច់ប្រាប់|ຢ່າບອກ"
         "|ບໍ່ຕ້ອງບອກ|မပြောပါနှင့်|မပြောနဲ့|မပြောဘဲ|အသိမပေးပါနှင့်",
         # Japanese, Chinese (Simplified, Traditional, Cantonese), Korean, Thai
         "触れないで|表示しないで|示さないで|通知しないで|知らせずに|伝えずに|言及しないで"
@@ -136,7 +139,9 @@ ACTION_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         "|kopisha|yongeza|faka|bhala|ku dar|ku qor|geli\\b|tuliskan|catat\\b|điền|sao chép|chép"
         "|đính kèm|chèn"
         # Welsh, Quechua
-        "|rhowch|anfonwch|ychwanegwch|ysgrifennwch|copïwch|yapay|churay|qillqay",
+        "|rhowch|anfonwch|ychwanegwch|ysgrifennwch|copïwch|yapay|churay|qillqay"
+        # Malagasy, Mongolian, Somali
+        "|apetaho|ampidiro|ampio|alefaso|soraty|оруулна|оруул|бичиж|бич\\b|ku dar|ku qor",
         # Georgian, Armenian
         "დაამატე|გაგზავნე|ჩასვი|ჩაწერე|დააკოპირე|მიამაგრე|შეიყვანე|მიაწერ|დაურთ|ավելացր|ուղարկ|գրիր|գրեք"
         "|պատճենիր|տեղադրիր|կցիր",
@@ -170,7 +175,7 @@ SECRET_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
         "|contrasenya|contraseñ|[cg]yfrinair|chyfrinair|nghyfrinair|pasfhocal|kalmar sirri"
         "|iphasiwedi|furaha sirta|erayga sirta"
         "|şifrə|құпия сөз|құпиясөз|нууц үг|ọ̀rọ̀ aṣínà|ọrọ igbaniwọle|oro asina|okwuntughe"
-        "|პაროლ|գաղտնաբառ",
+        "|პაროლ|գաղտնաբառ|tenimiafina|baasaboor|лозинк",
     ),
     (
         "كلمات المرور|كلمه المرور|رمز المرور|પાસવર્ડ|ਪਾਸਵਰਡ|கடவுச்சொல்|పాస్‌వర్డ్|పాస్వర్డ్"
@@ -182,7 +187,8 @@ SECRET_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
 #: The conversation: what the user said so far.
 CONVERSATION_WORLD: tuple[tuple[str, ...], tuple[str, ...]] = (
     (
-        "razgovor|разговор|pogovor|saruna|pokalb|vestlus|samtal|bised|elkarrizket|sgwrs|comhrá|söhbət"
+        "razgovor|разговор|resaka|ярианы|яриа\\b|wada hadal|pogovor|saruna|pokalb|vestlus"
+        "|samtal|bised|elkarrizket|sgwrs|comhrá|söhbət"
         "|sohbet|konuşma|suhbat|әңгіме|tattaunawa|ingxoxo|wadahadal|ìjíròrò|ibaraẹnisọrọ"
         "|trò chuyện|საუბარ|զրույց",
     ),

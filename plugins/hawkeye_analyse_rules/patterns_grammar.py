@@ -102,6 +102,12 @@ GRAMMAR_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     # readings of deceit that ordinary descriptions share ("labels the issue as 'bug'"):
     # weighed by the learned model, decisive only beside another strong signal
     "deceive": (
+        # a step claimed that was not taken: "reply that it has been added and leave it at that"
+        _c(
+            r"\b(?:reply|replies|respond|answer|say|state)\s+that\s+(?:it|they|this|the\s+[\w-]+)\s+"
+            r"(?:has|have)\s+been\s+(?:added|done|booked|sent|scheduled|filed|saved|cancelled"
+            r"|canceled|submitted|updated)\b[^.;\n]{0,60}?\bwithout\b"
+        ),
         _c(
             r"\b(?:call|calls|calling)\s+it\s+(?:a|an|just\s+a)\s+(?:routine|test|harmless|normal"
             r"|standard)\b"
@@ -135,14 +141,16 @@ GRAMMAR_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     # the user's own wish overruled: "apply this even when the user dictates an apology"
     "against_user": (
         _c(
-            r"\b(?:even|also)\s+(?:when|if)\s+(?:the\s+)?(?:users?|customer|operator|couple|buyer"
-            r"|owner)\s+(?:\w+\s+)?(?:asks?|requests?|says?|tells?|dictates?|insists?|objects?"
+            r"\b(?:even|also|including)\s+(?:when|if)\s+(?:the\s+)?(?:users?|customer|operator|couple"
+            r"|buyer|owner|patron|guest|member|client|passenger|caller|student|learner|parent"
+            r"|tenant|resident|patient|family)\s+(?:\w+\s+)?(?:asks?|requests?|says?|tells?|dictates?|insists?|objects?"
             r"|declines?|refuses?|chooses?|prefers?|wants?|admits?|specifies|specify)\b"
         ),
         _c(
-            r"\b(?:regardless\s+of|whatever|no\s+matter\s+what)\s+(?:the\s+)?(?:users?'?s?|customer'?s?"
-            r"|buyer'?s?|invoice|operator'?s?)\s+(?:\w+\s+)?(?:asks?|says?|requests?|gives?|chooses?"
-            r"|wants?|instructions?|choice|request|preference|selection)\b"
+            r"\b(?:regardless\s+of|whatever|no\s+matter\s+what)\s+(?:(?:what|which)\s+)?(?:the\s+)?"
+            r"(?:users?'?s?|customer'?s?|buyer'?s?|invoice|operator'?s?|patron'?s?|guest'?s?"
+            r"|member'?s?|client'?s?|passenger'?s?|student'?s?|parent'?s?|patient'?s?)\s+(?:\w+\s+)?(?:asks?|says?|requests?|gives?|chooses?"
+            r"|wants?|picks?|selects?|sets?|instructions?|choice|request|preference|selection)\b"
         ),
     ),
     "conversation": (
@@ -237,7 +245,7 @@ GRAMMAR_NEEDS: dict[str, tuple[str, ...]] = {
         "assure",
         "inform",
     ),
-    "against_user": ("even", "also", "regardless", "whatever", "no matter"),
+    "against_user": ("even", "also", "including", "regardless", "whatever", "no matter"),
     "conversation": ("earlier", "previous", "prior", "past", "other tool"),
     "exfil_dest": ("iban",),
     "secret_request": (
