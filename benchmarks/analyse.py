@@ -178,8 +178,16 @@ Sections:
    the start -> 0.929 / 0.840; 63-66 P 0.972 / R 0.802 at the start -> 0.968 /
    0.813 (fourteenth) -> 0.973 / 0.844 (fifteenth) -> 0.968 / 0.829
    (sixteenth) -> 0.973 / 0.840; pooled 59-66 P 0.943 / R 0.787 -> 0.951 /
-   0.840, poisoning P 0.980 / R 0.716 -> 0.977 / 0.799. Batches 59-66 are not
-   yet used for tuning or training. ``--skip NAME`` leaves a batch out (so that
+   0.840, poisoning P 0.980 / R 0.716 -> 0.977 / 0.799. Batches 59-62 then
+   drove an eighteenth pass (Malagasy, Mongolian, Somali, Khmer words; more
+   parties whose wish is overruled; models trained on batches 0-62), measured
+   by blind batches 67-70 (506 items, written meanwhile) at the session's
+   start, the seventeenth pass and the eighteenth (63c1542): all families
+   P 0.946 / R 0.802 -> 0.944 / 0.840 -> 0.941 / 0.856, poisoning 0.946 /
+   0.768 -> 0.928 / 0.841 -> 0.930 / 0.862; with batches 63-66 (unchanged by
+   the pass), 63-70 pooled (1,028 items) P 0.959 / R 0.802 at the start ->
+   0.957 / 0.848, poisoning 0.967 / 0.743 -> 0.957 / 0.824. Batches 63-70 are
+   not yet used for tuning or training. ``--skip NAME`` leaves a batch out (so that
    tuning never sees it).
 3. **Cross-server scenarios** (``scenarios.json``): groups of corpus servers
    analysed as one client; every HE-XS-* and HE-SH-002 finding is matched
