@@ -32,7 +32,7 @@ from hawkeye_analyse_rules.lexicon import (
     SEND_BY_MODEL,
     SEND_SLOT,
 )
-from hawkeye_analyse_rules.text import CONFUSABLES, Clean, Spans
+from hawkeye_analyse_rules.text import CONFUSABLES, Clean, Spans, word_count
 
 __all__ = ["ACTION", "CONCEAL_ANY", "DATA", "intent_signals"]
 
@@ -287,7 +287,7 @@ def intent_signals(
             if image is not None:
                 # the data leaves in the image's address when the reply renders
                 out.append(("exfil_dest", 0.4, image.start(), image.end(), ""))
-    words = len(_LETTERS.findall(s)) if value and not out else 0
+    words = word_count(s) if value and not out else 0
     if words >= 4:
         # a schema value that names the conversation is what the model fills in: a default
         # of "the last 20 messages of this conversation, verbatim"
@@ -348,8 +348,6 @@ def _protects(s: str, start: int, end: int) -> bool:
 
 #: Full stops, semicolons, colons and marks of other scripts (CJK, Devanagari, Ethiopic, Arabic).
 _ENDS = r";:!?\n\u3002\u0964\u1362\u1364\u061b\u061f\uff1b\uff01\uff1f"
-#: Words of a schema value in any script (an unspaced script's two letters count as one).
-_LETTERS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]{2}|[^\W\d_]{2,}")
 #: A secret named as an environment variable ("OPENAI_API_KEY"): data in a schema value's
 #: sentence; a description that says where its own key comes from is no order.
 _ENV_SECRET = re.compile(r"[a-z0-9](?:_api)?_(?:key|token|secret|password)s?\b")

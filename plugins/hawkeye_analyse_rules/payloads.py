@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 
 from hawkeye_analyse_rules.signals import STRONG, WEIGHTS, Signal, find_signals
-from hawkeye_analyse_rules.text import LATIN_WORDS, decoded_blobs
+from hawkeye_analyse_rules.text import LATIN_WORDS, decoded_blobs, word_count
 
 __all__ = ["hidden_payloads", "payload_signals"]
 
@@ -90,7 +90,7 @@ def payload_signals(text: str, params: Iterable[str] = ()) -> list[Signal]:
             visible
             and not told
             and (
-                _word_count(decoded) < _BARE_WORDS
+                word_count(decoded) < _BARE_WORDS
                 or not any(sig.category in STRONG - _MILD for sig in found)
             )
         ):
@@ -129,16 +129,7 @@ _ORDERS = frozenset(
         "run_command",
     }
 )
-#: Letters of scripts written without spaces: two count as a word.
-_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
-
-def _word_count(text: str) -> int:
-    """Words of ``text``, counting two letters of a script without spaces as one."""
-    return len(_WORDS.findall(_UNSPACED.sub(" ", text))) + len(_UNSPACED.findall(text)) // 2
-
-
-_WORDS = re.compile(r"[^\W\d_]{2,}")
 #: A run of letters long enough to carry a sentence.
 _LETTER_RUN = re.compile(r"[A-Za-z][A-Za-z ,.:;'~/_()-]{40,}")
 #: The commonest short English words: ROT13 text has none, its decoding has many.

@@ -35,6 +35,7 @@ __all__ = [
     "reveal",
     "skeleton",
     "tag_runs",
+    "word_count",
 ]
 
 TAG_FIRST, TAG_LAST = 0xE0000, 0xE007F
@@ -158,9 +159,10 @@ class Clean:
                 folded = char.lower()
             else:
                 folded = CONFUSABLES.get(char) or unicodedata.normalize("NFKC", char).lower()
-                # presentation forms decompose into a letter and its marks: drop the marks too
-                folded = "".join(c for c in folded if not _is_pointing(ord(c)))
-                if not folded:
+                if len(folded) > 1:
+                    # presentation forms decompose into a letter and its marks: drop the marks
+                    folded = "".join(c for c in folded if not _is_pointing(ord(c)))
+                elif _is_pointing(ord(folded)):
                     continue
             out.append(folded)
             origin.extend([index] * len(folded))
@@ -326,6 +328,17 @@ _URL_ENCODED = re.compile(
 )  # anchored and possessive: a long run of letters with one % is read once, not per start
 #: Runs of two or more Latin letters: the words of a decoded payload.
 LATIN_WORDS = re.compile(r"[A-Za-z]{2,}")
+#: Letters of scripts written without spaces (Thai, Lao, Khmer, kana, CJK, Hangul).
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1780-\u17ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_LETTER_RUN = re.compile(r"[^\W\d_]{2,}")
+
+
+def word_count(text: str) -> int:
+    """Words of ``text`` in any script: runs of two or more letters, and two letters of a
+    script written without spaces as one word."""
+    unspaced = len(_UNSPACED.findall(text))
+    spaced = text if not unspaced else _UNSPACED.sub(" ", text)
+    return len(_LETTER_RUN.findall(spaced)) + unspaced // 2
 
 
 def _as_text(raw: bytes) -> str | None:
